@@ -1,0 +1,46 @@
+import { decodeCode, encodeFloat32 } from './codec.js';
+import { float32FromBits } from './float32.js';
+import type { FloatFormat } from './formats.js';
+
+/** Marks a NaN input in an encode table of a format that has no NaN (no real code is 0xFF there). */
+export const NO_NAN_CODE = 0xff;
+
+const encodeTables = new Map<string, Uint8Array>();
+const decodeTables = new Map<string, Float32Array>();
+
+/**
+ * The encode table of a format of at most 8 bits. For formats with at most 6 mantissa bits, the
+ * round-to-nearest-even result depends only on a float32's top 16 bits and on whether any of its low
+ * 16 bits is set (they can only matter as a sticky bit). So a 2^17-entry table indexed by
+ * `(bits >>> 16) << 1 | (low16 != 0)` is exact for every float32 input.
+ */
+export function encodeTable(fmt: FloatFormat, saturate: boolean): Uint8Array {
+  const key = `${fmt.name}/${saturate}`;
+  let table = encodeTables.get(key);
+  if (table === undefined) {
+    table = new Uint8Array(1 << 17);
+    for (let hi = 0; hi < 1 << 16; hi++) {
+      for (let sticky = 0; sticky < 2; sticky++) {
+        const code = encodeFloat32(fmt, float32FromBits((hi << 16) | sticky), saturate);
+        table[(hi << 1) | sticky] = code < 0 ? NO_NAN_CODE : code;
+      }
+    }
+    encodeTables.set(key, table);
+  }
+  return table;
+}
+
+/**
+ * The decode table of a format: every code's value as a float32 (all are exactly representable).
+ * Byte formats narrower than 8 bits get 256 entries; codes beyond their width decode to NaN.
+ */
+export function decodeTable(fmt: FloatFormat): Float32Array {
+  let table = decodeTables.get(fmt.name);
+  if (table === undefined) {
+    const size = Math.max(256, 2 ** fmt.bits);
+    table = new Float32Array(size).fill(Number.NaN);
+    for (let code = 0; code < 2 ** fmt.bits; code++) table[code] = decodeCode(fmt, code);
+    decodeTables.set(fmt.name, table);
+  }
+  return table;
+}
