@@ -22,6 +22,9 @@ export type DType = (typeof DTYPES)[number];
 
 /** Types whose elements are codes of a low-precision float format (everything but f32 and i32). */
 export type CodeDType = Exclude<DType, 'f32' | 'i32'>;
+/** Every {@link CodeDType}, in {@link DTYPES} order. */
+export const CODE_DTYPES: readonly CodeDType[] = DTYPES.filter((d): d is CodeDType => d !== 'f32' && d !== 'i32');
+
 /** Dtypes stored one code per byte. */
 export type ByteDType = Exclude<CodeDType, 'f16' | 'bf16'>;
 /** Dtypes stored as 16-bit raw bits. */

@@ -1,0 +1,74 @@
+import { allocStorage, DTYPES, type DType, type StorageArray } from '@fp8lm/tensor-interface';
+import { type ConformanceCase, ConformanceError, expectCodesEqual, expectFloatsIdentical, expectThrows } from '../case.js';
+import { lcg } from '../inputs.js';
+
+function sample<D extends DType>(dtype: D, n: number): StorageArray<D> {
+  const data = allocStorage(dtype, n);
+  const rand = lcg(n);
+  for (let i = 0; i < n; i++) {
+    const r = rand();
+    if (dtype === 'f32') data[i] = (r - 0.5) * 1e3;
+    else if (dtype === 'i32') data[i] = Math.floor((r - 0.5) * 2 ** 32);
+    else data[i] = Math.floor(r * (data instanceof Uint16Array ? 65536 : 256));
+  }
+  return data;
+}
+
+/** Device memory: upload/read round trips, zero-filled alloc, dispose. */
+export const memoryCases: ConformanceCase[] = [
+  ...DTYPES.map(
+    (dtype): ConformanceCase => ({
+      op: 'memory',
+      name: `upload/read round trip ${dtype}`,
+      async run(backend) {
+        const data = sample(dtype, 1000);
+        const t = backend.upload(dtype, [10, 100], data);
+        if (t.dtype !== dtype || t.size !== 1000 || t.shape.join() !== '10,100') {
+          throw new ConformanceError(`upload: tensor has dtype ${t.dtype}, shape [${t.shape}], size ${t.size}`);
+        }
+        data.fill(0); // the device copy must not alias the host array
+        const back = await backend.read(t);
+        const expected = sample(dtype, 1000);
+        if (back instanceof Float32Array) expectFloatsIdentical(back, expected as Float32Array, `read ${dtype}`);
+        else expectCodesEqual(back, expected, `read ${dtype}`);
+        if (back.constructor !== data.constructor) {
+          throw new ConformanceError(`read ${dtype}: expected a ${data.constructor.name}, found ${back.constructor.name}`);
+        }
+        backend.dispose(t);
+      },
+    }),
+  ),
+  {
+    op: 'memory',
+    name: 'alloc is zero-filled',
+    async run(backend) {
+      for (const dtype of ['f32', 'e4m3', 'f16'] as const) {
+        const t = backend.alloc(dtype, [7, 3]);
+        const back = await backend.read(t);
+        expectCodesEqual(back, new Array(21).fill(0), `alloc ${dtype}`);
+        backend.dispose(t);
+      }
+    },
+  },
+  {
+    op: 'memory',
+    name: 'bad uploads are rejected with the argument named',
+    async run(backend) {
+      expectThrows(() => backend.upload('f32', [3], new Float32Array(4)), RangeError, 'data', 'length mismatch');
+      expectThrows(() => backend.upload('e4m3', [2], new Uint16Array(2) as never), TypeError, 'data', 'wrong storage');
+      expectThrows(() => backend.alloc('f8' as never, [2]), TypeError, 'dtype', 'unknown dtype');
+      expectThrows(() => backend.alloc('f32', [-1]), TypeError, 'shape', 'negative extent');
+    },
+  },
+  {
+    op: 'memory',
+    name: 'a disposed tensor cannot be used',
+    async run(backend) {
+      const t = backend.upload('f32', [2], new Float32Array([1, 2]));
+      const out = backend.alloc('f32', [1]);
+      backend.dispose(t);
+      expectThrows(() => backend.amax(t, out), Error, 'disposed', 'amax of a disposed tensor');
+      backend.dispose(out);
+    },
+  },
+];

@@ -1,0 +1,86 @@
+import { conformanceCases, runConformance } from '@fp8lm/conformance';
+import { CpuTensor, createCpuBackend } from '@fp8lm/kernels-cpu';
+import type { Backend, CodeDType, DeviceTensor, QuantizeOptions } from '@fp8lm/tensor-interface';
+import { describe, expect, it } from 'vitest';
+
+// The suite must be able to fail: wrap the reference backend with small, realistic faults
+// and check the cases of the faulty op catch each one.
+function withFault(patch: (cpu: Backend) => Partial<Backend>): Backend {
+  const cpu = createCpuBackend();
+  const forward: Backend = {
+    name: 'faulty-cpu',
+    alloc: (dtype, shape) => cpu.alloc(dtype, shape),
+    upload: (dtype, shape, data) => cpu.upload(dtype, shape, data),
+    read: (t) => cpu.read(t),
+    dispose: (t) => cpu.dispose(t),
+    quantize: (src, dst, o) => cpu.quantize(src, dst, o),
+    dequantize: (src, dst, o) => cpu.dequantize(src, dst, o),
+    amax: (src, out, i) => cpu.amax(src, out, i),
+    synchronize: () => cpu.synchronize(),
+    destroy: () => cpu.destroy(),
+  };
+  return { ...forward, ...patch(cpu) };
+}
+
+async function failures(backend: Backend, op: string): Promise<string[]> {
+  const results = await runConformance(backend, (c) => c.op === op);
+  expect(results.length).toBeGreaterThan(0);
+  return results.filter((r) => !r.ok).map((r) => `${r.name}: ${r.error}`);
+}
+
+describe('the conformance suite catches faults', () => {
+  it('has cases for every format op', () => {
+    const ops = new Set(conformanceCases.map((c) => c.op));
+    expect([...ops].sort()).toEqual(['amax', 'dequantize', 'memory', 'quantize']);
+  });
+
+  it('passes on the reference backend', async () => {
+    const results = await runConformance(createCpuBackend());
+    expect(results.filter((r) => !r.ok)).toEqual([]);
+  });
+
+  it('catches one code off by one ulp', async () => {
+    const faulty = withFault((cpu) => ({
+      quantize(src: DeviceTensor<'f32'>, dst: DeviceTensor<CodeDType>, o?: QuantizeOptions) {
+        cpu.quantize(src, dst, o);
+        const d = (dst as unknown as { data: Uint8Array | Uint16Array }).data;
+        if (d.length > 10) d[10] ^= 1;
+      },
+    }));
+    const failed = await failures(faulty, 'quantize');
+    expect(failed.length).toBeGreaterThan(10);
+    expect(failed[0]).toMatch(/codes: index 10/);
+  });
+
+  it('catches an amax that ignores NaN', async () => {
+    const faulty = withFault((cpu) => ({
+      amax(src: DeviceTensor<'f32'>, out: DeviceTensor<'f32'>, index = 0) {
+        cpu.amax(src, out, index);
+        const o = (out as unknown as { data: Float32Array }).data;
+        if (Number.isNaN(o[index])) o[index] = 5;
+      },
+    }));
+    expect((await failures(faulty, 'amax')).join()).toMatch(/expected NaN, found 5/);
+  });
+
+  it('catches a dequantize that multiplies in float64 without rounding the scale', async () => {
+    const faulty = withFault((cpu) => ({
+      dequantize(src, dst, o) {
+        cpu.dequantize(src, dst, o);
+        const d = (dst as unknown as { data: Float32Array }).data;
+        d[d.length - 2] = Math.fround(d[d.length - 2] * (1 + 2 ** -20));
+      },
+    }));
+    expect((await failures(faulty, 'dequantize')).length).toBeGreaterThan(5);
+  });
+
+  it('catches a read that aliases host memory', async () => {
+    const faulty = withFault((cpu) => ({
+      upload(dtype, shape, data) {
+        // A backend that keeps a reference to the caller's array instead of copying it.
+        return new CpuTensor(dtype, [...shape], data);
+      },
+    }));
+    expect((await failures(faulty, 'memory')).join()).toMatch(/read f32: index 0/);
+  });
+});

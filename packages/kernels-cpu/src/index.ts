@@ -1,0 +1,2 @@
+export { CpuBackend, createCpuBackend } from './cpu-backend.js';
+export { CpuTensor } from './cpu-tensor.js';
