@@ -44,7 +44,12 @@ export function expectFloatsIdentical(found: Float32Array, expected: Float32Arra
 }
 
 /** `|found - expected| ≤ atol + rtol·|expected|` elementwise, NaN only where expected is NaN. */
-export function expectClose(found: Numeric, expected: Numeric, what: string, tol: { atol: number; rtol: number }): void {
+export function expectClose(
+  found: Numeric,
+  expected: Numeric,
+  what: string,
+  tol: { atol: number; rtol: number },
+): void {
   if (found.length !== expected.length) {
     throw new ConformanceError(`${what}: expected length ${expected.length}, found ${found.length}`);
   }
@@ -56,12 +61,19 @@ export function expectClose(found: Numeric, expected: Numeric, what: string, tol
     } else if (Math.abs(a - b) <= tol.atol + tol.rtol * Math.abs(b)) {
       continue;
     }
-    throw new ConformanceError(`${what}: ${describeAt(found, expected, i)} (atol ${tol.atol}, rtol ${tol.rtol})`);
+    throw new ConformanceError(
+      `${what}: ${describeAt(found, expected, i)} (atol ${tol.atol}, rtol ${tol.rtol})`,
+    );
   }
 }
 
 /** Expects `fn` to throw an error of class `kind` whose message contains `mentions`. */
-export function expectThrows(fn: () => unknown, kind: new (...args: never[]) => Error, mentions: string, what: string): void {
+export function expectThrows(
+  fn: () => unknown,
+  kind: new (...args: never[]) => Error,
+  mentions: string,
+  what: string,
+): void {
   try {
     fn();
   } catch (e) {

@@ -75,7 +75,7 @@ describe('the conformance suite catches faults', () => {
   });
 
   it('catches a read that aliases host memory', async () => {
-    const faulty = withFault((cpu) => ({
+    const faulty = withFault((_cpu) => ({
       upload(dtype, shape, data) {
         // A backend that keeps a reference to the caller's array instead of copying it.
         return new CpuTensor(dtype, [...shape], data);

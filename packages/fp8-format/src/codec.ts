@@ -18,7 +18,9 @@ export interface EncodeOptions {
 /** Throws unless `saturate: false` can be honoured by `fmt` (it needs an Inf or a NaN to overflow into). */
 export function checkSaturate(fmt: FloatFormat, saturate: boolean): void {
   if (!saturate && fmt.nanCode === null && fmt.infinityCode === null) {
-    throw new RangeError(`saturate: false needs a format with Inf or NaN to overflow into; ${fmt.name} has neither`);
+    throw new RangeError(
+      `saturate: false needs a format with Inf or NaN to overflow into; ${fmt.name} has neither`,
+    );
   }
 }
 
@@ -94,7 +96,9 @@ export function encode(format: FormatLike, x: number, options: EncodeOptions = {
     u = (options.random ?? Math.random)();
     if (!(u >= 0 && u < 1)) throw new RangeError(`random: expected a value in [0, 1), found ${u}`);
   } else if (options.rounding !== undefined && options.rounding !== 'nearest-even') {
-    throw new RangeError(`rounding: expected 'nearest-even' or 'stochastic', found ${JSON.stringify(options.rounding)}`);
+    throw new RangeError(
+      `rounding: expected 'nearest-even' or 'stochastic', found ${JSON.stringify(options.rounding)}`,
+    );
   }
   const code = encodeFloat32(fmt, Math.fround(x), saturate, u);
   if (code < 0) throw new RangeError(`x: NaN has no encoding in ${fmt.name}`);
@@ -119,7 +123,9 @@ export function decodeCode(fmt: FloatFormat, code: number): number {
 /** Checks that `code` is an integer code of `fmt`. */
 export function checkCode(fmt: FloatFormat, code: number, argument = 'code'): void {
   if (!Number.isInteger(code) || code < 0 || code >= 2 ** fmt.bits) {
-    throw new RangeError(`${argument}: expected an integer in 0..${2 ** fmt.bits - 1} for ${fmt.name}, found ${code}`);
+    throw new RangeError(
+      `${argument}: expected an integer in 0..${2 ** fmt.bits - 1} for ${fmt.name}, found ${code}`,
+    );
   }
 }
 

@@ -122,7 +122,15 @@ export const E4M3FNUZ = define({ name: 'e4m3fnuz', e: 4, m: 3, bias: 8, specials
 /** FP8 E5M2FNUZ (AMD/Graphcore): bias 16, max 57344, no Inf, no -0, NaN = 0x80. */
 export const E5M2FNUZ = define({ name: 'e5m2fnuz', e: 5, m: 2, bias: 16, specials: 'fnuz' });
 /** E8M0 (OCP MX block scale): unsigned powers of two 2^-127..2^127, NaN = 0xFF, no zero. */
-export const E8M0 = define({ name: 'e8m0', e: 8, m: 0, bias: 127, specials: 'none', signed: false, subnormals: false });
+export const E8M0 = define({
+  name: 'e8m0',
+  e: 8,
+  m: 0,
+  bias: 127,
+  specials: 'none',
+  signed: false,
+  subnormals: false,
+});
 /** FP6 E3M2 (OCP MX): bias 3, max 28, no Inf/NaN. */
 export const E3M2 = define({ name: 'e3m2', e: 3, m: 2, bias: 3, specials: 'none' });
 /** FP6 E2M3 (OCP MX): bias 1, max 7.5, no Inf/NaN. */
@@ -154,7 +162,13 @@ export type FormatLike = FloatFormat | FormatName;
 /** Resolves a descriptor or a name; throws a TypeError naming `argument` for anything else. */
 export function resolveFormat(format: FormatLike, argument = 'format'): FloatFormat {
   if (typeof format === 'string' && Object.hasOwn(FORMATS, format)) return FORMATS[format];
-  if (typeof format === 'object' && format !== null && FORMATS[format.name as FormatName] === format) return format;
-  const found = typeof format === 'object' && format !== null ? `a descriptor named ${JSON.stringify((format as { name?: unknown }).name)}` : JSON.stringify(format);
-  throw new TypeError(`${argument}: expected one of ${Object.keys(FORMATS).join(', ')} (or its descriptor), found ${found}`);
+  if (typeof format === 'object' && format !== null && FORMATS[format.name as FormatName] === format)
+    return format;
+  const found =
+    typeof format === 'object' && format !== null
+      ? `a descriptor named ${JSON.stringify((format as { name?: unknown }).name)}`
+      : JSON.stringify(format);
+  throw new TypeError(
+    `${argument}: expected one of ${Object.keys(FORMATS).join(', ')} (or its descriptor), found ${found}`,
+  );
 }

@@ -1,6 +1,6 @@
-export * from './formats.js';
-export { encode, decode, isNaNCode, type EncodeOptions } from './codec.js';
-export { quantize, dequantize, type QuantizeOptions, type DequantizeOptions } from './quantize.js';
-export { counterRandomU32, counterUniform } from './stochastic.js';
-export { quantizeMX, dequantizeMX, type MXOptions, type MXTensor, type MXScaleRounding } from './mx.js';
 export { amax } from './amax.js';
+export { decode, type EncodeOptions, encode, isNaNCode } from './codec.js';
+export * from './formats.js';
+export { dequantizeMX, type MXOptions, type MXScaleRounding, type MXTensor, quantizeMX } from './mx.js';
+export { type DequantizeOptions, dequantize, type QuantizeOptions, quantize } from './quantize.js';
+export { counterRandomU32, counterUniform } from './stochastic.js';

@@ -47,8 +47,14 @@ function checkLayout(length: number, options: MXOptions): { blockSize: number; r
     throw new RangeError(`blockSize: expected a positive integer, found ${blockSize}`);
   }
   const rowLength = options.rowLength ?? length;
-  if (!Number.isSafeInteger(rowLength) || rowLength < 0 || (length > 0 && (rowLength === 0 || length % rowLength !== 0))) {
-    throw new RangeError(`rowLength: expected a positive divisor of the length ${length}, found ${rowLength}`);
+  if (
+    !Number.isSafeInteger(rowLength) ||
+    rowLength < 0 ||
+    (length > 0 && (rowLength === 0 || length % rowLength !== 0))
+  ) {
+    throw new RangeError(
+      `rowLength: expected a positive divisor of the length ${length}, found ${rowLength}`,
+    );
   }
   return { blockSize, rowLength };
 }
@@ -92,7 +98,9 @@ export function quantizeMX(elementFormat: FormatLike, src: Float32Array, options
   const { blockSize, rowLength } = checkLayout(src.length, options);
   const rounding = options.scaleRounding ?? 'floor';
   if (rounding !== 'floor' && rounding !== 'ceil' && rounding !== 'even') {
-    throw new RangeError(`scaleRounding: expected 'floor', 'ceil' or 'even', found ${JSON.stringify(rounding)}`);
+    throw new RangeError(
+      `scaleRounding: expected 'floor', 'ceil' or 'even', found ${JSON.stringify(rounding)}`,
+    );
   }
   const codes = new Uint8Array(src.length);
   const scales = new Uint8Array(blockCount(src.length, blockSize, rowLength));

@@ -71,7 +71,13 @@ export function quantize(
   return { amax };
 }
 
-function quantizeByTable(fmt: FloatFormat, src: Float32Array, dst: Uint8Array, scale: number, saturate: boolean): number {
+function quantizeByTable(
+  fmt: FloatFormat,
+  src: Float32Array,
+  dst: Uint8Array,
+  scale: number,
+  saturate: boolean,
+): number {
   const table = encodeTable(fmt, saturate);
   const n = src.length;
   let amax = 0;
@@ -99,7 +105,13 @@ function quantizeByTable(fmt: FloatFormat, src: Float32Array, dst: Uint8Array, s
   return amax;
 }
 
-function quantizeHalf(fmt: FloatFormat, src: Float32Array, dst: Uint16Array, scale: number, saturate: boolean): number {
+function quantizeHalf(
+  fmt: FloatFormat,
+  src: Float32Array,
+  dst: Uint16Array,
+  scale: number,
+  saturate: boolean,
+): number {
   const convert = fmt.name === 'f16' ? float32BitsToHalf : float32BitsToBFloat16;
   const n = src.length;
   let amax = 0;
@@ -128,7 +140,7 @@ function quantizeStochastic(
     const v = src[i];
     amax = Math.max(amax, Math.abs(v));
     const code = encodeFloat32(fmt, Math.fround(v * scale), saturate, counterUniform(seed, i));
-    dst[i] = code < 0 ? 0 : code;
+    dst[i] = Math.max(code, 0);
   }
   return amax;
 }

@@ -10,7 +10,11 @@ export function assertFloat32Array(value: unknown, argument: string): asserts va
 }
 
 /** Throws a TypeError unless `value` is the storage class of `fmt`'s codes. */
-export function assertCodeArray(fmt: FloatFormat, value: unknown, argument: string): asserts value is Uint8Array | Uint16Array {
+export function assertCodeArray(
+  fmt: FloatFormat,
+  value: unknown,
+  argument: string,
+): asserts value is Uint8Array | Uint16Array {
   const ok = fmt.storage === 'Uint16Array' ? value instanceof Uint16Array : value instanceof Uint8Array;
   if (!ok) {
     const found = ArrayBuffer.isView(value) ? value.constructor.name : typeof value;
@@ -31,7 +35,9 @@ export function checkScale(value: unknown, argument: string): number {
   if (value === undefined) return 1;
   const scale = typeof value === 'number' ? Math.fround(value) : Number.NaN;
   if (!Number.isFinite(scale) || scale <= 0) {
-    throw new RangeError(`${argument}: expected a finite positive number (as a float32), found ${String(value)}`);
+    throw new RangeError(
+      `${argument}: expected a finite positive number (as a float32), found ${String(value)}`,
+    );
   }
   return scale;
 }
@@ -48,6 +54,7 @@ export function checkSaturateOption(fmt: FloatFormat, value: unknown): boolean {
 
 /** Resolves the rounding mode (default 'nearest-even'). */
 export function checkRounding(value: unknown): 'nearest-even' | 'stochastic' {
-  if (value === undefined || value === 'nearest-even' || value === 'stochastic') return value ?? 'nearest-even';
+  if (value === undefined || value === 'nearest-even' || value === 'stochastic')
+    return value ?? 'nearest-even';
   throw new RangeError(`rounding: expected 'nearest-even' or 'stochastic', found ${JSON.stringify(value)}`);
 }

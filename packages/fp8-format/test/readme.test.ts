@@ -8,5 +8,5 @@ const examples = readmeExamples(join(dir, 'README.md'));
 
 describe('fp8-format README examples run', () => {
   it('has examples', () => expect(examples.length).toBeGreaterThan(0));
-  examples.forEach((code, i) => it(`example ${i + 1}`, () => runReadmeExample(dir, code, i)));
+  for (const [i, code] of examples.entries()) it(`example ${i + 1}`, () => runReadmeExample(dir, code, i));
 });

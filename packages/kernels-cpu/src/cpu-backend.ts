@@ -3,8 +3,8 @@ import {
   assertShape,
   assertStorageFor,
   type Backend,
-  type DType,
   type DeviceTensor,
+  type DType,
   dtypeInfo,
   formatShape,
   numel,
@@ -38,7 +38,9 @@ export class CpuBackend implements Backend {
     assertShape(shape);
     assertStorageFor(dtype, data, 'data');
     if (data.length !== numel(shape)) {
-      throw new RangeError(`data: shape ${formatShape(shape)} needs ${numel(shape)} elements, found ${data.length}`);
+      throw new RangeError(
+        `data: shape ${formatShape(shape)} needs ${numel(shape)} elements, found ${data.length}`,
+      );
     }
     return this.#track(new CpuTensor(dtype, [...shape], data.slice() as StorageArray<D>));
   }

@@ -1,6 +1,6 @@
 import {
-  type DType,
   type DeviceTensor,
+  type DType,
   formatShape,
   numel,
   type Shape,
@@ -38,9 +38,14 @@ export class CpuTensor<D extends DType = DType> implements DeviceTensor<D> {
 }
 
 /** Checks that `value` is a live CPU tensor of one of `dtypes`; `argument` names it in errors. */
-export function asCpu<D extends DType>(value: DeviceTensor, argument: string, dtypes?: readonly D[]): CpuTensor<D> {
+export function asCpu<D extends DType>(
+  value: DeviceTensor,
+  argument: string,
+  dtypes?: readonly D[],
+): CpuTensor<D> {
   if (!(value instanceof CpuTensor)) {
-    const owner = typeof value === 'object' && value !== null ? (value as DeviceTensor).backend : typeof value;
+    const owner =
+      typeof value === 'object' && value !== null ? (value as DeviceTensor).backend : typeof value;
     throw new TypeError(`${argument}: expected a tensor of the cpu backend, found ${String(owner)}`);
   }
   if (dtypes !== undefined && !dtypes.includes(value.dtype as D)) {
@@ -53,6 +58,8 @@ export function asCpu<D extends DType>(value: DeviceTensor, argument: string, dt
 /** Throws a RangeError unless both tensors hold the same number of elements. */
 export function assertSameSize(a: DeviceTensor, b: DeviceTensor, names: string): void {
   if (a.size !== b.size) {
-    throw new RangeError(`${names}: sizes differ, ${formatShape(a.shape)} (${a.size}) vs ${formatShape(b.shape)} (${b.size})`);
+    throw new RangeError(
+      `${names}: sizes differ, ${formatShape(a.shape)} (${a.size}) vs ${formatShape(b.shape)} (${b.size})`,
+    );
   }
 }

@@ -23,7 +23,9 @@ export type DType = (typeof DTYPES)[number];
 /** Types whose elements are codes of a low-precision float format (everything but f32 and i32). */
 export type CodeDType = Exclude<DType, 'f32' | 'i32'>;
 /** Every {@link CodeDType}, in {@link DTYPES} order. */
-export const CODE_DTYPES: readonly CodeDType[] = DTYPES.filter((d): d is CodeDType => d !== 'f32' && d !== 'i32');
+export const CODE_DTYPES: readonly CodeDType[] = DTYPES.filter(
+  (d): d is CodeDType => d !== 'f32' && d !== 'i32',
+);
 
 /** Dtypes stored one code per byte. */
 export type ByteDType = Exclude<CodeDType, 'f16' | 'bf16'>;
@@ -99,6 +101,8 @@ export function isStorageFor(dtype: DType, array: unknown): boolean {
 export function assertStorageFor(dtype: DType, array: unknown, argument: string): void {
   if (!isStorageFor(dtype, array)) {
     const found = ArrayBuffer.isView(array) ? array.constructor.name : typeof array;
-    throw new TypeError(`${argument}: dtype ${dtype} is stored in a ${dtypeInfo(dtype).storage}, found ${found}`);
+    throw new TypeError(
+      `${argument}: dtype ${dtype} is stored in a ${dtypeInfo(dtype).storage}, found ${found}`,
+    );
   }
 }

@@ -1,4 +1,4 @@
+export * from './backend.js';
 export * from './dtype.js';
 export * from './shape.js';
 export * from './tensor.js';
-export * from './backend.js';

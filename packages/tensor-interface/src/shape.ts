@@ -4,7 +4,9 @@ export type Shape = readonly number[];
 /** Checks that `shape` is an array of non-negative safe integers; `argument` names it in the error. */
 export function assertShape(shape: unknown, argument = 'shape'): asserts shape is Shape {
   if (!Array.isArray(shape) || !shape.every((d) => Number.isSafeInteger(d) && d >= 0)) {
-    throw new TypeError(`${argument}: expected an array of non-negative integers, found ${JSON.stringify(shape)}`);
+    throw new TypeError(
+      `${argument}: expected an array of non-negative integers, found ${JSON.stringify(shape)}`,
+    );
   }
 }
 
@@ -27,9 +29,15 @@ export function contiguousStrides(shape: Shape): number[] {
 }
 
 /** Flat offset of a multi-index under the given strides; throws a RangeError if out of bounds. */
-export function offsetOf(shape: Shape, index: readonly number[], strides: readonly number[] = contiguousStrides(shape)): number {
+export function offsetOf(
+  shape: Shape,
+  index: readonly number[],
+  strides: readonly number[] = contiguousStrides(shape),
+): number {
   if (index.length !== shape.length) {
-    throw new RangeError(`index: expected ${shape.length} coordinates for shape ${formatShape(shape)}, found ${index.length}`);
+    throw new RangeError(
+      `index: expected ${shape.length} coordinates for shape ${formatShape(shape)}, found ${index.length}`,
+    );
   }
   let off = 0;
   for (let i = 0; i < shape.length; i++) {

@@ -40,7 +40,11 @@ export function tensor<D extends DType>(dtype: D, shape: Shape, data?: StorageAr
 }
 
 /** Makes a scaled tensor from codes and a scale (scaleInv is derived as 1/scale). */
-export function scaledTensor<T extends { readonly dtype: DType }>(data: T, scale: number, amax = Number.NaN): ScaledTensor<T> {
+export function scaledTensor<T extends { readonly dtype: DType }>(
+  data: T,
+  scale: number,
+  amax = Number.NaN,
+): ScaledTensor<T> {
   if (!Number.isFinite(scale) || scale <= 0) {
     throw new RangeError(`scale: expected a finite positive number, found ${scale}`);
   }

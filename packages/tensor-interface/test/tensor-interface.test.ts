@@ -18,7 +18,20 @@ import { describe, expect, it } from 'vitest';
 
 describe('dtypes', () => {
   it('knows every dtype of DESIGN.md with its storage', () => {
-    expect(DTYPES).toEqual(['f32', 'f16', 'bf16', 'e4m3', 'e5m2', 'e4m3fnuz', 'e5m2fnuz', 'e8m0', 'e3m2', 'e2m3', 'e2m1', 'i32']);
+    expect(DTYPES).toEqual([
+      'f32',
+      'f16',
+      'bf16',
+      'e4m3',
+      'e5m2',
+      'e4m3fnuz',
+      'e5m2fnuz',
+      'e8m0',
+      'e3m2',
+      'e2m3',
+      'e2m1',
+      'i32',
+    ]);
     expect(DTYPES.map(dtypeByteSize)).toEqual([4, 2, 2, 1, 1, 1, 1, 1, 1, 1, 1, 4]);
     expect(dtypeInfo('e2m1').bits).toBe(4);
     expect(dtypeInfo('e3m2').bits).toBe(6);
@@ -68,7 +81,9 @@ describe('tensors', () => {
     const s = scaledTensor(tensor('e4m3', [1]), 4, 10);
     expect(s.scaleInv).toBe(0.25);
     expect(s.amax).toBe(10);
-    expect(() => scaledTensor(tensor('e4m3', [1]), 0)).toThrow(/scale: expected a finite positive number, found 0/);
+    expect(() => scaledTensor(tensor('e4m3', [1]), 0)).toThrow(
+      /scale: expected a finite positive number, found 0/,
+    );
     expect(() => scaledTensor(tensor('e4m3', [1]), Number.POSITIVE_INFINITY)).toThrow(RangeError);
   });
 });

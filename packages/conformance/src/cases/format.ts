@@ -2,12 +2,18 @@ import {
   amax as amaxRef,
   counterUniform,
   dequantize as dequantizeRef,
-  FORMATS,
   type FloatFormat,
+  FORMATS,
   quantize as quantizeRef,
 } from '@fp8lm/fp8-format';
 import { allocStorage, type Backend } from '@fp8lm/tensor-interface';
-import { type ConformanceCase, ConformanceError, expectCodesEqual, expectFloatsIdentical, expectThrows } from '../case.js';
+import {
+  type ConformanceCase,
+  ConformanceError,
+  expectCodesEqual,
+  expectFloatsIdentical,
+  expectThrows,
+} from '../case.js';
 import { formatInputs, lcg } from '../inputs.js';
 
 const SCALES = [1, 2 ** -5, 0.37, 300];
@@ -66,7 +72,8 @@ const stochasticCases: ConformanceCase[] = (['e4m3', 'e5m2', 'f16', 'bf16', 'e2m
     backend.quantize(src, dst, { scale: 0.75, rounding: 'stochastic', seed: 1234 });
     expectCodesEqual(await backend.read(dst), expected, 'codes');
     // The draws must be the documented ones: check a few directly.
-    if (!(counterUniform(1234, 0) >= 0 && counterUniform(1234, 0) < 1)) throw new ConformanceError('counterUniform range');
+    if (!(counterUniform(1234, 0) >= 0 && counterUniform(1234, 0) < 1))
+      throw new ConformanceError('counterUniform range');
     backend.dispose(src);
     backend.dispose(dst);
   },
@@ -103,10 +110,16 @@ const amaxCases: ConformanceCase[] = [
       const rand = lcg(7);
       const big = new Float32Array(100_003).map(() => (rand() - 0.5) * 2 ** (rand() * 40 - 20));
       big[77_777] = -123456.75;
-      const inputs = [big, new Float32Array([-3, 2, -0]), new Float32Array(0), new Float32Array([1, Number.NaN, 5]), new Float32Array([-Infinity, 1])];
+      const inputs = [
+        big,
+        new Float32Array([-3, 2, -0]),
+        new Float32Array(0),
+        new Float32Array([1, Number.NaN, 5]),
+        new Float32Array([-Infinity, 1]),
+      ];
       const out = backend.alloc('f32', [inputs.length]);
       const tensors = inputs.map((x) => backend.upload('f32', [x.length], x));
-      tensors.forEach((t, i) => backend.amax(t, out, i));
+      for (const [i, t] of tensors.entries()) backend.amax(t, out, i);
       expectFloatsIdentical(await backend.read(out), new Float32Array(inputs.map(amaxRef)), 'amax');
       for (const t of [...tensors, out]) backend.dispose(t);
     },
@@ -148,9 +161,19 @@ const errorCases: ConformanceCase[] = [
       expectThrows(() => backend.quantize(x, f as never), TypeError, 'dst', 'quantize into f32');
       expectThrows(() => backend.quantize(x, q3), RangeError, 'src, dst', 'size mismatch');
       expectThrows(() => backend.quantize(x, q, { scale: Number.NaN }), RangeError, 'scale', 'NaN scale');
-      expectThrows(() => backend.quantize(x, q, { amaxOut: f, amaxIndex: 9 }), RangeError, 'amaxIndex', 'amaxIndex outside');
+      expectThrows(
+        () => backend.quantize(x, q, { amaxOut: f, amaxIndex: 9 }),
+        RangeError,
+        'amaxIndex',
+        'amaxIndex outside',
+      );
       expectThrows(() => backend.dequantize(q, q as never), TypeError, 'dst', 'dequantize into e4m3');
-      expectThrows(() => backend.dequantize(q, f, { scaleInv: -1 }), RangeError, 'scaleInv', 'negative scaleInv');
+      expectThrows(
+        () => backend.dequantize(q, f, { scaleInv: -1 }),
+        RangeError,
+        'scaleInv',
+        'negative scaleInv',
+      );
       expectThrows(() => backend.amax(x, f, 4), RangeError, 'index', 'amax index outside');
       for (const t of [x, q, q3, f]) backend.dispose(t);
     },
@@ -166,4 +189,3 @@ export const formatCases: ConformanceCase[] = [
   ...orderingCases,
   ...errorCases,
 ];
-

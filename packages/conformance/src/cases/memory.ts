@@ -1,5 +1,11 @@
 import { allocStorage, DTYPES, type DType, type StorageArray } from '@fp8lm/tensor-interface';
-import { type ConformanceCase, ConformanceError, expectCodesEqual, expectFloatsIdentical, expectThrows } from '../case.js';
+import {
+  type ConformanceCase,
+  ConformanceError,
+  expectCodesEqual,
+  expectFloatsIdentical,
+  expectThrows,
+} from '../case.js';
 import { lcg } from '../inputs.js';
 
 function sample<D extends DType>(dtype: D, n: number): StorageArray<D> {
@@ -24,15 +30,20 @@ export const memoryCases: ConformanceCase[] = [
         const data = sample(dtype, 1000);
         const t = backend.upload(dtype, [10, 100], data);
         if (t.dtype !== dtype || t.size !== 1000 || t.shape.join() !== '10,100') {
-          throw new ConformanceError(`upload: tensor has dtype ${t.dtype}, shape [${t.shape}], size ${t.size}`);
+          throw new ConformanceError(
+            `upload: tensor has dtype ${t.dtype}, shape [${t.shape}], size ${t.size}`,
+          );
         }
         data.fill(0); // the device copy must not alias the host array
         const back = await backend.read(t);
         const expected = sample(dtype, 1000);
-        if (back instanceof Float32Array) expectFloatsIdentical(back, expected as Float32Array, `read ${dtype}`);
+        if (back instanceof Float32Array)
+          expectFloatsIdentical(back, expected as Float32Array, `read ${dtype}`);
         else expectCodesEqual(back, expected, `read ${dtype}`);
         if (back.constructor !== data.constructor) {
-          throw new ConformanceError(`read ${dtype}: expected a ${data.constructor.name}, found ${back.constructor.name}`);
+          throw new ConformanceError(
+            `read ${dtype}: expected a ${data.constructor.name}, found ${back.constructor.name}`,
+          );
         }
         backend.dispose(t);
       },
@@ -54,8 +65,18 @@ export const memoryCases: ConformanceCase[] = [
     op: 'memory',
     name: 'bad uploads are rejected with the argument named',
     async run(backend) {
-      expectThrows(() => backend.upload('f32', [3], new Float32Array(4)), RangeError, 'data', 'length mismatch');
-      expectThrows(() => backend.upload('e4m3', [2], new Uint16Array(2) as never), TypeError, 'data', 'wrong storage');
+      expectThrows(
+        () => backend.upload('f32', [3], new Float32Array(4)),
+        RangeError,
+        'data',
+        'length mismatch',
+      );
+      expectThrows(
+        () => backend.upload('e4m3', [2], new Uint16Array(2) as never),
+        TypeError,
+        'data',
+        'wrong storage',
+      );
       expectThrows(() => backend.alloc('f8' as never, [2]), TypeError, 'dtype', 'unknown dtype');
       expectThrows(() => backend.alloc('f32', [-1]), TypeError, 'shape', 'negative extent');
     },

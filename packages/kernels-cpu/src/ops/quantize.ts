@@ -1,10 +1,19 @@
 import { quantize as quantizeHost } from '@fp8lm/fp8-format';
-import { CODE_DTYPES, type CodeDType, type DeviceTensor, type QuantizeOptions } from '@fp8lm/tensor-interface';
+import {
+  CODE_DTYPES,
+  type CodeDType,
+  type DeviceTensor,
+  type QuantizeOptions,
+} from '@fp8lm/tensor-interface';
 import { asCpu, assertSameSize } from '../cpu-tensor.js';
 import { checkIndex, scaleValue } from '../scale-arg.js';
 
 /** Backend op: `dst = encode(fround(src * scale))` with the source's amax fused in (fp8-format semantics). */
-export function quantize(src: DeviceTensor<'f32'>, dst: DeviceTensor<CodeDType>, options: QuantizeOptions = {}): void {
+export function quantize(
+  src: DeviceTensor<'f32'>,
+  dst: DeviceTensor<CodeDType>,
+  options: QuantizeOptions = {},
+): void {
   const s = asCpu(src, 'src', ['f32']);
   const d = asCpu(dst, 'dst', CODE_DTYPES);
   assertSameSize(s, d, 'src, dst');
