@@ -1,7 +1,10 @@
 import type { Backend } from '@fp8lm/tensor-interface';
 import type { ConformanceCase } from './case.js';
 import { formatCases } from './cases/format.js';
+import { gemmCases } from './cases/gemm.js';
+import { layerCases } from './cases/layers.js';
 import { memoryCases } from './cases/memory.js';
+import { optimizerCases } from './cases/optimizer.js';
 
 export {
   type ConformanceCase,
@@ -14,7 +17,7 @@ export {
 export { formatInputs, lcg } from './inputs.js';
 
 /** Every conformance case, grouped by op. Later issues append GEMM, layer and optimizer cases. */
-export const conformanceCases: readonly ConformanceCase[] = [...memoryCases, ...formatCases];
+export const conformanceCases: readonly ConformanceCase[] = [...memoryCases, ...formatCases, ...gemmCases, ...optimizerCases, ...layerCases];
 
 /** Result of one case in {@link runConformance}. */
 export interface CaseResult {

@@ -7,19 +7,15 @@ import { describe, expect, it } from 'vitest';
 // and check the cases of the faulty op catch each one.
 function withFault(patch: (cpu: Backend) => Partial<Backend>): Backend {
   const cpu = createCpuBackend();
-  const forward: Backend = {
-    name: 'faulty-cpu',
-    alloc: (dtype, shape) => cpu.alloc(dtype, shape),
-    upload: (dtype, shape, data) => cpu.upload(dtype, shape, data),
-    read: (t) => cpu.read(t),
-    dispose: (t) => cpu.dispose(t),
-    quantize: (src, dst, o) => cpu.quantize(src, dst, o),
-    dequantize: (src, dst, o) => cpu.dequantize(src, dst, o),
-    amax: (src, out, i) => cpu.amax(src, out, i),
-    synchronize: () => cpu.synchronize(),
-    destroy: () => cpu.destroy(),
-  };
-  return { ...forward, ...patch(cpu) };
+  const overrides: Partial<Backend> = patch(cpu);
+  // Everything not overridden goes to the reference backend, bound to it (it has private state).
+  return new Proxy(cpu, {
+    get(target, key) {
+      if (Object.hasOwn(overrides, key)) return overrides[key as keyof Backend];
+      const value = Reflect.get(target, key, target);
+      return typeof value === 'function' ? value.bind(target) : value;
+    },
+  }) as Backend;
 }
 
 async function failures(backend: Backend, op: string): Promise<string[]> {
@@ -29,9 +25,9 @@ async function failures(backend: Backend, op: string): Promise<string[]> {
 }
 
 describe('the conformance suite catches faults', () => {
-  it('has cases for every format op', () => {
+  it('has cases for every format and optimizer op', () => {
     const ops = new Set(conformanceCases.map((c) => c.op));
-    expect([...ops].sort()).toEqual(['amax', 'dequantize', 'memory', 'quantize']);
+    for (const op of ['amax', 'dequantize', 'memory', 'quantize', 'adamw', 'sumSquares']) expect(ops).toContain(op);
   });
 
   it('passes on the reference backend', async () => {
@@ -82,5 +78,26 @@ describe('the conformance suite catches faults', () => {
       },
     }));
     expect((await failures(faulty, 'memory')).join()).toMatch(/read f32: index 0/);
+  });
+
+  it('catches an AdamW kernel that skips bias correction', async () => {
+    const faulty = withFault((cpu) => ({
+      adamwStats: (t, h, stats, gs) => cpu.adamwStats(t, { ...h, biasCorrection: false }, stats, gs),
+      adamwApply: (t, h, next) => cpu.adamwApply(t, { ...h, biasCorrection: false }, next),
+    }));
+    const failed = await failures(faulty, 'adamw');
+    expect(failed.length).toBeGreaterThanOrEqual(5);
+    expect(failed.join()).toMatch(/stats \(amax of new master, m, v\)/);
+  });
+
+  it('catches an FP8 second moment stored without range expansion', async () => {
+    const faulty = withFault((cpu) => ({
+      adamwApply(t, h, next) {
+        cpu.adamwApply(t, h, next);
+        // Overwrite the exponents with 1: the codes then decode to the wrong values.
+        if (t.vGroups) (t.vGroups.exponent as unknown as { data: Float32Array }).data.fill(1);
+      },
+    }));
+    expect((await failures(faulty, 'adamw')).join()).toMatch(/exponent/);
   });
 });

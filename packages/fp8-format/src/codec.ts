@@ -89,12 +89,21 @@ export function encodeFloat32(fmt: FloatFormat, x: number, saturate: boolean, u?
 export function encode(format: FormatLike, x: number, options: EncodeOptions = {}): number {
   const fmt = resolveFormat(format);
   if (typeof x !== 'number') throw new TypeError(`x: expected a number, found ${typeof x}`);
+  if (options.saturate !== undefined && typeof options.saturate !== 'boolean') {
+    throw new TypeError(`saturate: expected a boolean, found ${String(options.saturate)}`);
+  }
   const saturate = options.saturate ?? true;
   checkSaturate(fmt, saturate);
   let u: number | undefined;
   if (options.rounding === 'stochastic') {
-    u = (options.random ?? Math.random)();
-    if (!(u >= 0 && u < 1)) throw new RangeError(`random: expected a value in [0, 1), found ${u}`);
+    const random: unknown = options.random ?? Math.random;
+    if (typeof random !== 'function') {
+      throw new TypeError(`random: expected a function, found ${typeof random}`);
+    }
+    u = random() as number;
+    if (typeof u !== 'number' || !(u >= 0 && u < 1)) {
+      throw new RangeError(`random: expected a number in [0, 1), found ${String(u)}`);
+    }
   } else if (options.rounding !== undefined && options.rounding !== 'nearest-even') {
     throw new RangeError(
       `rounding: expected 'nearest-even' or 'stochastic', found ${JSON.stringify(options.rounding)}`,

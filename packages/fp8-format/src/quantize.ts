@@ -34,6 +34,7 @@ export interface DequantizeOptions {
 const CHUNK = 4096;
 const stage = new Float32Array(CHUNK);
 const stageBits = new Uint32Array(stage.buffer);
+const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
 
 /**
  * Bulk `dst[i] = encode(format, fround(src[i] * scale))` with the amax of `src` (before scaling) fused in.
@@ -112,7 +113,13 @@ function quantizeHalf(
   scale: number,
   saturate: boolean,
 ): number {
-  const convert = fmt.name === 'f16' ? float32BitsToHalf : float32BitsToBFloat16;
+  return fmt.name === 'f16'
+    ? quantizeF16(src, dst, scale, saturate)
+    : quantizeBF16(src, dst, scale, saturate);
+}
+
+// One loop per format so each conversion call site stays monomorphic (V8 then inlines it).
+function quantizeF16(src: Float32Array, dst: Uint16Array, scale: number, saturate: boolean): number {
   const n = src.length;
   let amax = 0;
   for (let base = 0; base < n; base += CHUNK) {
@@ -122,7 +129,22 @@ function quantizeHalf(
       amax = Math.max(amax, Math.abs(v));
       stage[j] = v * scale;
     }
-    for (let j = 0; j < len; j++) dst[base + j] = convert(stageBits[j], saturate);
+    for (let j = 0; j < len; j++) dst[base + j] = float32BitsToHalf(stageBits[j], saturate);
+  }
+  return amax;
+}
+
+function quantizeBF16(src: Float32Array, dst: Uint16Array, scale: number, saturate: boolean): number {
+  const n = src.length;
+  let amax = 0;
+  for (let base = 0; base < n; base += CHUNK) {
+    const len = Math.min(CHUNK, n - base);
+    for (let j = 0; j < len; j++) {
+      const v = src[base + j];
+      amax = Math.max(amax, Math.abs(v));
+      stage[j] = v * scale;
+    }
+    for (let j = 0; j < len; j++) dst[base + j] = float32BitsToBFloat16(stageBits[j], saturate);
   }
   return amax;
 }
@@ -165,9 +187,51 @@ export function dequantize(
   const scaleInv = checkScale(options.scaleInv, 'scaleInv');
   const table = decodeTable(fmt);
   const n = src.length;
-  if (scaleInv === 1) {
-    for (let i = 0; i < n; i++) dst[i] = table[src[i]];
-  } else {
+  if (n < 4 * table.length) {
+    // Small arrays: not worth a scaled copy of the table.
     for (let i = 0; i < n; i++) dst[i] = table[src[i]] * scaleInv;
+    return;
+  }
+  // Scale the table once (fround(table[c] * scaleInv) is exactly what the per-element product would
+  // store), then copy float32 bit patterns: no float conversions in the element loop.
+  let scaled = table;
+  if (scaleInv !== 1) {
+    scaled = new Float32Array(table.length);
+    for (let c = 0; c < table.length; c++) scaled[c] = table[c] * scaleInv;
+  }
+  const bits = new Int32Array(scaled.buffer, scaled.byteOffset, scaled.length);
+  const out = new Int32Array(dst.buffer, dst.byteOffset, n);
+  if (src instanceof Uint16Array) copyByTable16(bits, src, out);
+  else copyByTable8(bits, src, out);
+}
+
+// The element loops live in small functions of their own, so V8 optimizes each with complete type
+// feedback instead of on-stack-replacing a large function midway through its first call.
+function copyByTable16(bits: Int32Array, src: Uint16Array, out: Int32Array): void {
+  for (let i = 0; i < src.length; i++) out[i] = bits[src[i]];
+}
+
+/** `out[i] = bits[src[i]]`, reading four byte codes per aligned 32-bit load on little-endian platforms. */
+function copyByTable8(bits: Int32Array, src: Uint8Array, out: Int32Array): void {
+  const n = src.length;
+  let i = 0;
+  if (LITTLE_ENDIAN) {
+    const head = Math.min(n, (4 - (src.byteOffset & 3)) & 3);
+    for (; i < head; i++) out[i] = bits[src[i]];
+    const words = (n - i) >>> 2;
+    copyWords(bits, new Uint32Array(src.buffer, src.byteOffset + i, words), out, i);
+    i += words * 4;
+  }
+  for (; i < n; i++) out[i] = bits[src[i]];
+}
+
+function copyWords(bits: Int32Array, words: Uint32Array, out: Int32Array, start: number): void {
+  let i = start;
+  for (let w = 0; w < words.length; w++, i += 4) {
+    const v = words[w];
+    out[i] = bits[v & 0xff];
+    out[i + 1] = bits[(v >>> 8) & 0xff];
+    out[i + 2] = bits[(v >>> 16) & 0xff];
+    out[i + 3] = bits[v >>> 24];
   }
 }

@@ -11,8 +11,21 @@ import {
   type Shape,
   type StorageArray,
 } from '@fp8lm/tensor-interface';
-import { asCpu, CpuTensor } from './cpu-tensor.js';
+import { asCpu, assertSameSize, CpuTensor } from './cpu-tensor.js';
+import { adamwApply, adamwStats } from './ops/adamw.js';
 import { amax } from './ops/amax.js';
+import { attentionBackward, attentionForward } from './ops/attention.js';
+import { biasAdd, biasBackward } from './ops/bias.js';
+import { crossEntropyBackward, crossEntropyForward } from './ops/cross-entropy.js';
+import { embeddingBackward, embeddingForward } from './ops/embedding.js';
+import { gemm } from './ops/gemm.js';
+import { gemmFast } from './ops/gemm-fast.js';
+import { nativeAddon } from './fast/native.js';
+import { geluBackward, geluForward } from './ops/gelu.js';
+import { layernormBackward, layernormForward } from './ops/layernorm.js';
+import { lossSum } from './ops/loss-sum.js';
+import { residualBackward, residualForward } from './ops/residual.js';
+import { sumSquares } from './ops/sum-squares.js';
 import { dequantize } from './ops/dequantize.js';
 import { quantize } from './ops/quantize.js';
 
@@ -25,7 +38,38 @@ export class CpuBackend implements Backend {
   readonly quantize = quantize;
   readonly dequantize = dequantize;
   readonly amax = amax;
+  /** True when the hot ops (GEMM) run on the native fast path; false: the TypeScript reference. */
+  readonly fast: boolean;
+  readonly gemm: typeof gemm;
+  readonly adamwStats = adamwStats;
+  readonly adamwApply = adamwApply;
+  readonly sumSquares = sumSquares;
+  // GPT layer ops (LayerOps): forward ops overwrite their outputs, backward ops accumulate.
+  readonly embeddingForward = embeddingForward;
+  readonly embeddingBackward = embeddingBackward;
+  readonly layernormForward = layernormForward;
+  readonly layernormBackward = layernormBackward;
+  readonly geluForward = geluForward;
+  readonly geluBackward = geluBackward;
+  readonly attentionForward = attentionForward;
+  readonly attentionBackward = attentionBackward;
+  readonly crossEntropyForward = crossEntropyForward;
+  readonly crossEntropyBackward = crossEntropyBackward;
+  readonly lossSum = lossSum;
+  readonly residualForward = residualForward;
+  readonly residualBackward = residualBackward;
+  readonly biasAdd = biasAdd;
+  readonly biasBackward = biasBackward;
   #live = new Set<CpuTensor>();
+
+  constructor(options: CpuBackendOptions = {}) {
+    const native = nativeAddon();
+    if (options.fast === true && 'reason' in native) {
+      throw new Error(`fast: the kernels-cpu fast path is unavailable: ${native.reason}`);
+    }
+    this.fast = options.fast !== false && !('reason' in native);
+    this.gemm = this.fast ? gemmFast : gemm;
+  }
 
   alloc<D extends DType>(dtype: D, shape: Shape): DeviceTensor<D> {
     dtypeInfo(dtype);
@@ -47,6 +91,13 @@ export class CpuBackend implements Backend {
 
   async read<D extends DType>(tensor: DeviceTensor<D>): Promise<StorageArray<D>> {
     return asCpu<D>(tensor, 'tensor').data.slice() as StorageArray<D>;
+  }
+
+  copy<D extends DType>(src: DeviceTensor<D>, dst: DeviceTensor<D>): void {
+    const s = asCpu(src, 'src');
+    const d = asCpu(dst, 'dst', [s.dtype]);
+    assertSameSize(s, d, 'src, dst');
+    d.data.set(s.data as never);
   }
 
   dispose(tensor: DeviceTensor): void {
@@ -73,12 +124,21 @@ export class CpuBackend implements Backend {
   }
 }
 
+/** Options of {@link createCpuBackend}. */
+export interface CpuBackendOptions {
+  /**
+   * The native fast path for the hot ops (GEMM): default, when it is built and loads; `false`, the
+   * TypeScript reference for every op; `true`, required (throws if unavailable, with the reason).
+   */
+  fast?: boolean;
+}
+
 /**
- * Creates the CPU reference backend.
+ * Creates the CPU backend (with the fast path when available; `{ fast: false }` forces the reference).
  * @example
  * const cpu = createCpuBackend();
  * const x = cpu.upload('f32', [3], new Float32Array([1, -2, 500]));
  */
-export function createCpuBackend(): CpuBackend {
-  return new CpuBackend();
+export function createCpuBackend(options: CpuBackendOptions = {}): CpuBackend {
+  return new CpuBackend(options);
 }

@@ -1,5 +1,8 @@
 import type { DType, StorageArray } from './dtype.js';
 import type { FormatOps } from './ops/format-ops.js';
+import type { GemmOps } from './ops/gemm-ops.js';
+import type { LayerOps } from './ops/layer-ops.js';
+import type { OptimizerOps } from './ops/optimizer-ops.js';
 import type { Shape } from './shape.js';
 
 /**
@@ -27,7 +30,7 @@ export type ScaleArg = number | DeviceTensor<'f32'>;
  * The ops come in groups, one interface per group under `ops/` (format ops now; GEMM, GPT layer and
  * optimizer ops join as the issues that need them land), so each group can grow on its own.
  */
-export interface Backend extends FormatOps {
+export interface Backend extends FormatOps, GemmOps, LayerOps, OptimizerOps {
   /** Short name, e.g. `"cpu"`. */
   readonly name: string;
 
@@ -37,6 +40,8 @@ export interface Backend extends FormatOps {
   upload<D extends DType>(dtype: D, shape: Shape, data: StorageArray<D>): DeviceTensor<D>;
   /** Copies a device tensor's contents back to the host once all enqueued work that writes it is done. */
   read<D extends DType>(tensor: DeviceTensor<D>): Promise<StorageArray<D>>;
+  /** Enqueues a copy of `src` into `dst` (same dtype and element count; shapes may differ). */
+  copy<D extends DType>(src: DeviceTensor<D>, dst: DeviceTensor<D>): void;
   /** Releases a device tensor; using it afterwards is an error. */
   dispose(tensor: DeviceTensor): void;
 

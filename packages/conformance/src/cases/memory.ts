@@ -83,6 +83,20 @@ export const memoryCases: ConformanceCase[] = [
   },
   {
     op: 'memory',
+    name: 'copy between tensors of one dtype',
+    async run(backend) {
+      const data = sample('e5m2', 300);
+      const src = backend.upload('e5m2', [3, 100], data);
+      const dst = backend.alloc('e5m2', [300]);
+      backend.copy(src, dst);
+      expectCodesEqual(await backend.read(dst), data, 'copy e5m2');
+      const f = backend.alloc('f32', [300]);
+      expectThrows(() => backend.copy(src, f as never), TypeError, 'dst', 'copy across dtypes');
+      for (const t of [src, dst, f]) backend.dispose(t);
+    },
+  },
+  {
+    op: 'memory',
     name: 'a disposed tensor cannot be used',
     async run(backend) {
       const t = backend.upload('f32', [2], new Float32Array([1, 2]));

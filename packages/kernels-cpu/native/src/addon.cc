@@ -1,0 +1,250 @@
+// N-API glue of the fp8lm fast CPU path. Only Node's own headers (node_api.h) are needed: the
+// C N-API is ABI-stable, so one build works with every Node version that has NAPI_VERSION 8.
+//
+// The TypeScript wrapper (src/fast/native.ts) validates every argument before it calls in; the checks
+// here only guard memory safety (lengths against the extents it is told).
+#define NAPI_VERSION 8
+#include <node_api.h>
+
+#include <cstdlib>
+#include <cstring>
+#include <exception>
+#include <string>
+#include <thread>
+
+#include "gemm.h"
+
+namespace {
+
+using fp8lm::Kernel;
+
+const Kernel* current_kernel = nullptr;
+int current_threads = 0;
+
+bool cpu_has(const char* isa) {
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+  __builtin_cpu_init();
+  if (std::strcmp(isa, "avx512") == 0) return __builtin_cpu_supports("avx512f");
+  if (std::strcmp(isa, "avx2") == 0) return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+#endif
+  return std::strcmp(isa, "generic") == 0;
+}
+
+// Kernels this build has and this CPU runs, best first.
+int available(const Kernel** out) {
+  int n = 0;
+  if (fp8lm::kernel_avx512() != nullptr && cpu_has("avx512")) out[n++] = fp8lm::kernel_avx512();
+  if (fp8lm::kernel_avx2() != nullptr && cpu_has("avx2")) out[n++] = fp8lm::kernel_avx2();
+  out[n++] = fp8lm::kernel_generic();
+  return n;
+}
+
+const Kernel* find_kernel(const char* name) {
+  const Kernel* ks[3];
+  int n = available(ks);
+  for (int i = 0; i < n; i++)
+    if (std::strcmp(ks[i]->name, name) == 0) return ks[i];
+  return nullptr;
+}
+
+void init_defaults() {
+  if (current_kernel != nullptr) return;
+  const Kernel* ks[3];
+  available(ks);
+  current_kernel = ks[0];
+  const char* forced = std::getenv("FP8LM_CPU_KERNEL");
+  if (forced != nullptr && *forced != '\0') {
+    const Kernel* k = find_kernel(forced);
+    if (k != nullptr) current_kernel = k;
+  }
+  unsigned hw = std::thread::hardware_concurrency();
+  current_threads = hw == 0 ? 1 : static_cast<int>(hw);
+  const char* t = std::getenv("FP8LM_CPU_THREADS");
+  if (t != nullptr && std::atoi(t) > 0) current_threads = std::atoi(t);
+  if (current_threads > 64) current_threads = 64;
+}
+
+napi_value throw_error(napi_env env, const char* msg, bool type = true) {
+  if (type) {
+    napi_throw_type_error(env, nullptr, msg);
+  } else {
+    napi_throw_range_error(env, nullptr, msg);
+  }
+  return nullptr;
+}
+
+bool is_null(napi_env env, napi_value v) {
+  napi_valuetype t;
+  napi_typeof(env, v, &t);
+  return t == napi_null || t == napi_undefined;
+}
+
+struct View {
+  void* data = nullptr;
+  size_t length = 0;
+  napi_typedarray_type type = napi_float32_array;
+};
+
+bool typed(napi_env env, napi_value v, View& out) {
+  bool is = false;
+  if (napi_is_typedarray(env, v, &is) != napi_ok || !is) return false;
+  napi_value ab;
+  size_t offset;
+  return napi_get_typedarray_info(env, v, &out.type, &out.length, &out.data, &ab, &offset) == napi_ok;
+}
+
+double number(napi_env env, napi_value v) {
+  double d = 0;
+  napi_get_value_double(env, v, &d);
+  return d;
+}
+
+bool boolean(napi_env env, napi_value v) {
+  bool b = false;
+  napi_get_value_bool(env, v, &b);
+  return b;
+}
+
+// Reads an operand from args[at..at+6]: data, kind, table, trans, blocks, blockRows, blockCols.
+const char* operand(napi_env env, napi_value* args, long rows, long cols, fp8lm::Operand& x) {
+  View data, table, blocks;
+  if (!typed(env, args[0], data)) return "data: expected a typed array";
+  x.data = data.data;
+  x.kind = static_cast<int>(number(env, args[1]));
+  x.trans = boolean(env, args[3]);
+  x.rows = rows;
+  x.cols = cols;
+  const size_t need = static_cast<size_t>(rows) * static_cast<size_t>(cols);
+  if (data.length < need) return "data: shorter than its shape";
+  napi_typedarray_type want = x.kind == fp8lm::SRC_F32                                     ? napi_float32_array
+                              : x.kind == fp8lm::SRC_BF16 || x.kind == fp8lm::SRC_TABLE16 ? napi_uint16_array
+                                                                                          : napi_uint8_array;
+  if (data.type != want) return "data: wrong typed array for its kind";
+  x.table = nullptr;
+  if (x.kind == fp8lm::SRC_TABLE8 || x.kind == fp8lm::SRC_TABLE16) {
+    if (!typed(env, args[2], table) || table.type != napi_float32_array ||
+        table.length < (x.kind == fp8lm::SRC_TABLE8 ? 256u : 65536u))
+      return "table: expected a Float32Array decode table";
+    x.table = static_cast<const float*>(table.data);
+  }
+  x.blocks = nullptr;
+  x.br = x.bc = 1;
+  if (!is_null(env, args[4])) {
+    if (!typed(env, args[4], blocks) || blocks.type != napi_float32_array) return "blocks: expected a Float32Array";
+    x.br = static_cast<long>(number(env, args[5]));
+    x.bc = static_cast<long>(number(env, args[6]));
+    if (x.br < 1 || x.bc < 1) return "blocks: block extents must be positive";
+    const size_t grid = static_cast<size_t>((rows + x.br - 1) / x.br) * static_cast<size_t>((cols + x.bc - 1) / x.bc);
+    if (blocks.length < grid) return "blocks: shorter than its grid";
+    x.blocks = static_cast<const float*>(blocks.data);
+  }
+  return nullptr;
+}
+
+// gemm(aData, aKind, aTable, transA, aBlocks, aBr, aBc,
+//      bData, bKind, bTable, transB, bBlocks, bBr, bBc,
+//      c, m, n, k, alpha, beta, bias)
+napi_value Gemm(napi_env env, napi_callback_info info) {
+  init_defaults();
+  size_t argc = 21;
+  napi_value args[21];
+  napi_get_cb_info(env, info, &argc, args, nullptr, nullptr);
+  if (argc < 21) return throw_error(env, "gemm: expected 21 arguments");
+  fp8lm::GemmArgs g{};
+  g.m = static_cast<long>(number(env, args[15]));
+  g.n = static_cast<long>(number(env, args[16]));
+  g.k = static_cast<long>(number(env, args[17]));
+  if (g.m < 0 || g.n < 0 || g.k < 0) return throw_error(env, "gemm: negative extent", false);
+  const bool ta = boolean(env, args[3]), tb = boolean(env, args[10]);
+  const char* err = operand(env, args, ta ? g.k : g.m, ta ? g.m : g.k, g.a);
+  if (err != nullptr) return throw_error(env, (std::string("a.") + err).c_str());
+  err = operand(env, args + 7, tb ? g.n : g.k, tb ? g.k : g.n, g.b);
+  if (err != nullptr) return throw_error(env, (std::string("b.") + err).c_str());
+  View c, bias;
+  if (!typed(env, args[14], c) || c.type != napi_float32_array ||
+      c.length < static_cast<size_t>(g.m) * static_cast<size_t>(g.n))
+    return throw_error(env, "c: expected a Float32Array of m * n elements");
+  g.c = static_cast<float*>(c.data);
+  g.alpha = static_cast<float>(number(env, args[18]));
+  g.beta = static_cast<float>(number(env, args[19]));
+  g.bias = nullptr;
+  if (!is_null(env, args[20])) {
+    if (!typed(env, args[20], bias) || bias.type != napi_float32_array || bias.length < static_cast<size_t>(g.n))
+      return throw_error(env, "bias: expected a Float32Array of n elements");
+    g.bias = static_cast<const float*>(bias.data);
+  }
+  try {
+    fp8lm::gemm(g, *current_kernel, current_threads);
+  } catch (const std::exception& e) {
+    napi_throw_error(env, nullptr, (std::string("gemm: ") + e.what()).c_str());
+  }
+  return nullptr;
+}
+
+napi_value make_info(napi_env env) {
+  napi_value obj, name, threads, list, mr, nr;
+  napi_create_object(env, &obj);
+  napi_create_string_utf8(env, current_kernel->name, NAPI_AUTO_LENGTH, &name);
+  napi_create_int32(env, current_threads, &threads);
+  napi_create_int32(env, current_kernel->mr, &mr);
+  napi_create_int32(env, current_kernel->nr, &nr);
+  const Kernel* ks[3];
+  int n = available(ks);
+  napi_create_array_with_length(env, static_cast<size_t>(n), &list);
+  for (int i = 0; i < n; i++) {
+    napi_value s;
+    napi_create_string_utf8(env, ks[i]->name, NAPI_AUTO_LENGTH, &s);
+    napi_set_element(env, list, static_cast<uint32_t>(i), s);
+  }
+  napi_set_named_property(env, obj, "kernel", name);
+  napi_set_named_property(env, obj, "kernels", list);
+  napi_set_named_property(env, obj, "threads", threads);
+  napi_set_named_property(env, obj, "mr", mr);
+  napi_set_named_property(env, obj, "nr", nr);
+  return obj;
+}
+
+// info() → { kernel, kernels, threads, mr, nr }
+napi_value Info(napi_env env, napi_callback_info) {
+  init_defaults();
+  return make_info(env);
+}
+
+// configure(kernel: string | null, threads: number) → info(); unknown kernel names throw.
+napi_value Configure(napi_env env, napi_callback_info info) {
+  init_defaults();
+  size_t argc = 2;
+  napi_value args[2];
+  napi_get_cb_info(env, info, &argc, args, nullptr, nullptr);
+  if (argc >= 1 && !is_null(env, args[0])) {
+    char name[32];
+    size_t len = 0;
+    if (napi_get_value_string_utf8(env, args[0], name, sizeof name, &len) != napi_ok)
+      return throw_error(env, "kernel: expected a string");
+    const Kernel* k = find_kernel(name);
+    if (k == nullptr) return throw_error(env, "kernel: not available on this CPU or in this build", false);
+    current_kernel = k;
+  }
+  if (argc >= 2 && !is_null(env, args[1])) {
+    int t = static_cast<int>(number(env, args[1]));
+    if (t < 1 || t > 64) return throw_error(env, "threads: expected an integer in 1..64", false);
+    current_threads = t;
+  }
+  return make_info(env);
+}
+
+}  // namespace
+
+NAPI_MODULE_INIT() {
+  napi_property_descriptor props[] = {
+      {"gemm", nullptr, Gemm, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
+      {"info", nullptr, Info, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
+      {"configure", nullptr, Configure, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
+  };
+  napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
+  // Version of the JS <-> C calling convention; src/fast/native.ts refuses an addon with another one.
+  napi_value abi;
+  napi_create_int32(env, 1, &abi);
+  napi_set_named_property(env, exports, "abi", abi);
+  return exports;
+}

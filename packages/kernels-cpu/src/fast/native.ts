@@ -1,0 +1,127 @@
+// Loads the fast CPU path: a small C++ addon (native/src, built by `npm run build:native`) that uses
+// Node's stable C N-API. Loaded lazily and without a static `node:` import, so the package still
+// imports (with the TypeScript reference only) where there is no addon or no Node.
+
+/** The calling convention this wrapper speaks; the addon reports its own as `abi`. */
+const ABI = 1;
+
+/** What the loaded addon runs with. */
+export interface FastPathInfo {
+  /** Micro-kernel in use: 'avx512', 'avx2' or 'generic'. */
+  readonly kernel: string;
+  /** Kernels this build has and this CPU runs, best first. */
+  readonly kernels: readonly string[];
+  /** Threads a large GEMM uses (the calling thread included). */
+  readonly threads: number;
+  /** Register tile of the micro-kernel. */
+  readonly mr: number;
+  readonly nr: number;
+}
+
+/** Source kinds of the addon's packing (native/src/gemm.h `SrcKind`). */
+export const SRC_F32 = 0;
+export const SRC_BF16 = 1;
+export const SRC_TABLE16 = 2;
+export const SRC_TABLE8 = 3;
+
+type Data = Float32Array | Uint16Array | Uint8Array;
+
+/** The addon's exports. */
+export interface NativeAddon {
+  readonly abi: number;
+  gemm(
+    aData: Data,
+    aKind: number,
+    aTable: Float32Array | null,
+    transA: boolean,
+    aBlocks: Float32Array | null,
+    aBlockRows: number,
+    aBlockCols: number,
+    bData: Data,
+    bKind: number,
+    bTable: Float32Array | null,
+    transB: boolean,
+    bBlocks: Float32Array | null,
+    bBlockRows: number,
+    bBlockCols: number,
+    c: Float32Array,
+    m: number,
+    n: number,
+    k: number,
+    alpha: number,
+    beta: number,
+    bias: Float32Array | null,
+  ): void;
+  info(): FastPathInfo;
+  configure(kernel: string | null, threads: number | null): FastPathInfo;
+}
+
+interface NodeLike {
+  getBuiltinModule?(id: string): unknown;
+  env?: Record<string, string | undefined>;
+}
+
+let loaded: { addon: NativeAddon } | { reason: string } | undefined;
+
+function load(): { addon: NativeAddon } | { reason: string } {
+  const proc = (globalThis as { process?: NodeLike }).process;
+  if (proc?.env?.FP8LM_CPU_FAST === '0') return { reason: 'disabled by FP8LM_CPU_FAST=0' };
+  const mod = proc?.getBuiltinModule?.('node:module') as
+    | { createRequire(from: string): (id: string) => unknown }
+    | undefined;
+  if (mod === undefined) return { reason: 'not running in Node.js (>= 20.16)' };
+  const path = '../native/fp8lm_cpu.node';
+  let addon: NativeAddon;
+  try {
+    // import.meta.url is dist/fast/native.js; the addon is dist/native/fp8lm_cpu.node.
+    addon = mod.createRequire((import.meta as { url: string }).url)(path) as NativeAddon;
+  } catch (e) {
+    const code = (e as { code?: string }).code;
+    if (code === 'MODULE_NOT_FOUND') {
+      return {
+        reason:
+          'the addon dist/native/fp8lm_cpu.node is not built (run `npm run build -w @fp8lm/kernels-cpu`; ' +
+          'it needs a C++ compiler)',
+      };
+    }
+    return { reason: `the addon failed to load: ${e instanceof Error ? e.message : String(e)}` };
+  }
+  if (addon.abi !== ABI) {
+    return { reason: `the addon speaks ABI ${addon.abi}, this package ${ABI}: rebuild it` };
+  }
+  return { addon };
+}
+
+/** The addon, or why there is none (cached after the first call). */
+export function nativeAddon(): { addon: NativeAddon } | { reason: string } {
+  loaded ??= load();
+  return loaded;
+}
+
+/** The addon; throws an Error with the reason if it is unavailable. */
+export function requireNative(): NativeAddon {
+  const r = nativeAddon();
+  if ('reason' in r) throw new Error(`kernels-cpu fast path unavailable: ${r.reason}`);
+  return r.addon;
+}
+
+/**
+ * Whether the fast CPU path can run here, and with what.
+ * @example
+ * const s = fastPathStatus();
+ * if (s.available) console.log(s.info.kernel, s.info.threads); else console.log(s.reason);
+ */
+export function fastPathStatus():
+  | { readonly available: true; readonly info: FastPathInfo }
+  | { readonly available: false; readonly reason: string } {
+  const r = nativeAddon();
+  return 'reason' in r ? { available: false, reason: r.reason } : { available: true, info: r.addon.info() };
+}
+
+/**
+ * Chooses the fast path's micro-kernel and thread count for the whole process (for tests and
+ * benchmarks; the defaults are the best kernel and all cores, or FP8LM_CPU_KERNEL / FP8LM_CPU_THREADS).
+ */
+export function configureFastPath(options: { kernel?: string; threads?: number }): FastPathInfo {
+  return requireNative().configure(options.kernel ?? null, options.threads ?? null);
+}
