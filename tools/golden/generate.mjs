@@ -5,11 +5,11 @@
 //
 //   node tools/golden/generate.mjs          (or `npm run golden`)
 //
-// nvcc is looked up as $NVCC, then on PATH, then at /usr/local/cuda/bin/nvcc.
+// nvcc is $NVCC if set, else looked up on PATH, then at /usr/local/cuda/bin/nvcc.
 
 import { execFileSync, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
@@ -28,7 +28,8 @@ function fail(message) {
 }
 
 function findNvcc() {
-  const candidates = [process.env.NVCC, 'nvcc', '/usr/local/cuda/bin/nvcc'].filter(Boolean);
+  // An explicit $NVCC is the only candidate; otherwise PATH, then the toolkit's default location.
+  const candidates = process.env.NVCC ? [process.env.NVCC] : ['nvcc', '/usr/local/cuda/bin/nvcc'];
   for (const candidate of candidates) {
     const probe = spawnSync(candidate, ['--version'], { encoding: 'utf8' });
     if (probe.status === 0) return { nvcc: candidate, version: probe.stdout };
@@ -39,8 +40,10 @@ function findNvcc() {
 const found = findNvcc();
 if (found === null) {
   fail(
-    'nvcc (the CUDA toolkit compiler) was not found as $NVCC, on PATH, or at /usr/local/cuda/bin/nvcc. ' +
-      'Install the CUDA toolkit (no GPU is needed: the conversions run on the host) or set NVCC=/path/to/nvcc.',
+    process.env.NVCC
+      ? `NVCC=${process.env.NVCC} does not run (\`${process.env.NVCC} --version\` failed).`
+      : 'nvcc (the CUDA toolkit compiler) was not found on PATH or at /usr/local/cuda/bin/nvcc. ' +
+          'Install the CUDA toolkit (no GPU is needed: the conversions run on the host) or set NVCC=/path/to/nvcc.',
   );
 }
 const release = /release\s+([^\s,]+),\s*(V[^\s]+)/.exec(found.version);
@@ -89,4 +92,3 @@ console.log(
     sha256: createHash('sha256').update(gz).digest('hex'),
   }),
 );
-if (!existsSync(target)) fail(`${target} was not written`);

@@ -15,7 +15,7 @@ import {
   quantize,
 } from '@fp8lm/fp8-format';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { bitsOf, floatOf, mulberry32 } from './helpers/float32.js';
+import { bitsOf, floatOf, mulberry32, nextDown, nextUp } from './helpers/float32.js';
 import { type Golden, hex, loadGolden, Mismatches } from './helpers/golden.js';
 
 let g: Golden;
@@ -69,46 +69,71 @@ describe('the golden data', () => {
     let ascending = true;
     for (let i = 1; i < n; i++) if (g.inputBits[i] <= g.inputBits[i - 1]) ascending = false;
     expect(ascending).toBe(true);
-    const present = new Set(g.inputBits);
-    const required = [
-      0,
-      -0,
-      Number.POSITIVE_INFINITY,
-      Number.NEGATIVE_INFINITY,
-      448,
-      464,
-      480,
-      2 ** -9,
-      2 ** -10,
-      2 ** -6, // e4m3: max, overflow threshold, next, min subnormal and half, min normal
-      57344,
-      61440,
-      65536,
-      2 ** -16,
-      2 ** -17,
-      2 ** -14, // e5m2
-      65504,
-      65520,
-      2 ** -24,
-      2 ** -25,
-      2 ** -14, // f16
-      floatOf(0x7f7f0000),
-      floatOf(0x7f7f8000),
-      2 ** -133,
-      2 ** -134,
-      2 ** -126, // bf16
-    ];
-    for (const v of required) {
+    const present = (b: number) => {
+      // binary search in the ascending bit patterns
+      let lo = 0;
+      let hi = n - 1;
+      while (lo <= hi) {
+        const mid = (lo + hi) >>> 1;
+        if (g.inputBits[mid] === b) return true;
+        if (g.inputBits[mid] < b) lo = mid + 1;
+        else hi = mid - 1;
+      }
+      return false;
+    };
+    const required: Record<string, number[]> = {
+      // max, overflow threshold (max + half ulp), the value past max, min subnormal, half of it, min normal
+      e4m3: [448, 464, 480, 2 ** -9, 2 ** -10, 2 ** -6],
+      e5m2: [57344, 61440, 65536, 2 ** -16, 2 ** -17, 2 ** -14],
+      f16: [65504, 65520, 65536, 2 ** -24, 2 ** -25, 2 ** -14],
+      bf16: [floatOf(0x7f7f0000), floatOf(0x7f7f8000), 2 ** -133, 2 ** -134, 2 ** -126],
+      specials: [0, Number.POSITIVE_INFINITY, floatOf(1), floatOf(0x7f7fffff)],
+    };
+    for (const v of Object.values(required).flat()) {
       for (const b of [bitsOf(v), bitsOf(-v)]) {
-        if (!present.has(b)) throw new Error(`missing boundary ${hex(b, 8)}`);
-        if (!present.has(b + 1) && b !== 0x7f800000 && b !== 0xff800000)
+        if (!present(b)) throw new Error(`missing boundary ${hex(b, 8)}`);
+        if (!present(b + 1) && b !== 0x7f800000 && b !== 0xff800000)
           throw new Error(`missing ${hex(b + 1, 8)}`);
+        if (!present(b - 1) && b !== 0 && b !== 0x80000000) throw new Error(`missing ${hex(b - 1, 8)}`);
       }
     }
-    const nans = [...g.inputBits].filter((b) => (b & 0x7fffffff) > 0x7f800000);
+    const nans = g.inputBits.filter((b) => (b & 0x7fffffff) > 0x7f800000);
     expect(nans.some((b) => b >>> 31 === 0)).toBe(true);
     expect(nans.some((b) => b >>> 31 === 1)).toBe(true);
     expect(new Set(nans).size).toBeGreaterThanOrEqual(8);
+  });
+
+  it('covers every code value (±1 ulp) and every midpoint of neighbouring codes (±2 ulps), both signs', () => {
+    const sorted = g.inputBits;
+    const present = (b: number) => {
+      let lo = 0;
+      let hi = sorted.length - 1;
+      while (lo <= hi) {
+        const mid = (lo + hi) >>> 1;
+        if (sorted[mid] === b) return true;
+        if (sorted[mid] < b) lo = mid + 1;
+        else hi = mid - 1;
+      }
+      return false;
+    };
+    for (const table of [g.decodeE4M3, g.decodeE5M2, g.decodeF16, g.decodeBF16]) {
+      const values = [...new Set([...table].map(floatOf).filter((v) => Number.isFinite(v) && v >= 0))].sort(
+        (a, b) => a - b,
+      );
+      const missing: number[] = [];
+      const need = (v: number, ulps: number) => {
+        for (const signed of [v, -v]) {
+          for (let k = -ulps; k <= ulps; k++) {
+            let x = signed;
+            for (let j = 0; j < Math.abs(k); j++) x = k > 0 ? nextUp(x) : nextDown(x);
+            if (!present(bitsOf(x))) missing.push(x);
+          }
+        }
+      };
+      for (const v of values) need(v, 1);
+      for (let i = 0; i + 1 < values.length; i++) need((values[i] + values[i + 1]) / 2, 2);
+      expect(missing.slice(0, 10)).toEqual([]);
+    }
   });
 
   it('has canonical NaN results from CUDA (0x7f for FP8, 0x7fff for FP16/BF16), so NaN codes compare exactly', () => {
@@ -174,6 +199,30 @@ describe('encode is bit-identical to CUDA for every recorded input', () => {
   });
 });
 
+const POWER_OF_TWO_SCALES = [8, 2 ** -4, 2 ** 20];
+const scaledInputs = new Map<number, { index: Uint32Array; src: Float32Array }>();
+
+/** The recorded inputs x (and NaNs) for which y = x / scale is a float32 with y * scale = x exactly. */
+function exactlyScaled(scale: number): { index: Uint32Array; src: Float32Array } {
+  let entry = scaledInputs.get(scale);
+  if (entry === undefined) {
+    const index = new Uint32Array(g.inputs.length);
+    const src = new Float32Array(g.inputs.length);
+    let n = 0;
+    for (let i = 0; i < g.inputs.length; i++) {
+      const x = g.inputs[i];
+      const y = Math.fround(x / scale);
+      if (x !== x || y * scale === x) {
+        index[n] = i;
+        src[n++] = y;
+      }
+    }
+    entry = { index: index.slice(0, n), src: src.slice(0, n) };
+    scaledInputs.set(scale, entry);
+  }
+  return entry;
+}
+
 describe('bulk quantize matches CUDA and the scalar encoder', () => {
   for (const col of columns) {
     it(`${col.label}: scale 1, whole array and an offset subarray`, () => {
@@ -200,26 +249,17 @@ describe('bulk quantize matches CUDA and the scalar encoder', () => {
     });
 
     it(`${col.label}: power-of-two scales give CUDA's code of the exact product`, () => {
-      for (const scale of [8, 2 ** -4, 2 ** 20]) {
-        // src[j] * scale is exactly the recorded input j, so the expected code is CUDA's.
-        const index: number[] = [];
-        const src: number[] = [];
-        for (let i = 0; i < g.inputs.length; i++) {
-          const x = g.inputs[i];
-          const y = Math.fround(x / scale);
-          if (x !== x || y * scale === x) {
-            index.push(i);
-            src.push(y);
-          }
-        }
+      for (const scale of POWER_OF_TWO_SCALES) {
+        const { index, src } = exactlyScaled(scale);
         expect(index.length).toBeGreaterThan(g.inputs.length / 2);
         const dst = codesOf(col.format, src.length);
-        quantize(col.format, Float32Array.from(src), dst, { saturate: col.saturate, scale });
+        quantize(col.format, src, dst, { saturate: col.saturate, scale });
         const bad = new Mismatches();
         for (let j = 0; j < src.length; j++) {
           const want = col.expected(index[j]);
-          if (dst[j] !== want)
+          if (dst[j] !== want) {
             bad.add(() => `scale ${scale}, src ${src[j]}: got ${hex(dst[j], 4)}, CUDA ${hex(want, 4)}`);
+          }
         }
         expect(bad.summary()).toBe('none');
       }

@@ -7,11 +7,20 @@ import { parseArgs } from 'node:util';
 import { createCpuBackend } from '@fp8lm/kernels-cpu';
 import { AdamW } from '@fp8lm/optimizer';
 
-const { values } = parseArgs({ options: { params: { type: 'string', default: '10000000' }, steps: { type: 'string', default: '3' } } });
+const { values } = parseArgs({
+  options: { params: { type: 'string', default: '10000000' }, steps: { type: 'string', default: '3' } },
+});
 const n = Number(values.params);
 const steps = Number(values.steps);
 console.log(
-  JSON.stringify({ machine: os.cpus()[0]?.model.trim(), cores: os.cpus().length, node: process.version, backend: 'cpu', params: n, steps }),
+  JSON.stringify({
+    machine: os.cpus()[0]?.model.trim(),
+    cores: os.cpus().length,
+    node: process.version,
+    backend: 'cpu',
+    params: n,
+    steps,
+  }),
 );
 
 // Four tensors, like a transformer block's weights, so per-tensor work is exercised too.
@@ -26,7 +35,7 @@ const grads = shapes.map((k) => new Float32Array(k).map(() => rand() * 1e-3));
 
 async function measure(preset) {
   const opt = new AdamW(createCpuBackend(), { preset, lr: 1e-3, weightDecay: 0.1, clipGradNorm: 1 });
-  weights.forEach((w, i) => opt.addParam(`p${i}`, w));
+  for (const [i, w] of weights.entries()) opt.addParam(`p${i}`, w);
   let best = Number.POSITIVE_INFINITY;
   for (let k = 0; k <= steps; k++) {
     for (let i = 0; i < grads.length; i++) await opt.writeGrad(`p${i}`, grads[i]);

@@ -76,20 +76,30 @@ export class AdamW {
   addParam(name: string, values: Float32Array, options: AddParamOptions = {}): void {
     if (typeof name !== 'string' || name === '') throw new TypeError('name: expected a non-empty string');
     if (this.#params.has(name)) throw new RangeError(`name: parameter "${name}" was already added`);
-    if (!(values instanceof Float32Array)) throw new TypeError(`values: expected a Float32Array for "${name}"`);
+    if (!(values instanceof Float32Array))
+      throw new TypeError(`values: expected a Float32Array for "${name}"`);
     const shape = options.shape ?? [values.length];
     const size = shape.reduce((a, b) => a * b, 1);
     if (size !== values.length) {
-      throw new RangeError(`values: shape [${shape.join(', ')}] of "${name}" needs ${size} elements, found ${values.length}`);
+      throw new RangeError(
+        `values: shape [${shape.join(', ')}] of "${name}" needs ${size} elements, found ${values.length}`,
+      );
     }
     const group = options.group ?? 'default';
     if (!this.#options.groups.has(group)) {
       throw new RangeError(`group: "${group}" is not one of ${[...this.#options.groups.keys()].join(', ')}`);
     }
     for (let i = 0; i < values.length; i++) {
-      if (!Number.isFinite(values[i])) throw new RangeError(`values[${i}] of "${name}" is not finite: ${values[i]}`);
+      if (!Number.isFinite(values[i]))
+        throw new RangeError(`values[${i}] of "${name}" is not finite: ${values[i]}`);
     }
-    const p = allocParamState(this.#backend, this.layout, { name, shape, size, group, vGroupSize: this.#options.vGroupSize });
+    const p = allocParamState(this.#backend, this.layout, {
+      name,
+      shape,
+      size,
+      group,
+      vGroupSize: this.#options.vGroupSize,
+    });
     this.#params.set(name, p);
     this.#writeMaster(p, values);
   }
@@ -114,7 +124,8 @@ export class AdamW {
 
   #param(name: string): ParamState {
     const p = this.#params.get(name);
-    if (p === undefined) throw new RangeError(`name: no parameter "${name}" (have ${this.paramNames.join(', ') || 'none'})`);
+    if (p === undefined)
+      throw new RangeError(`name: no parameter "${name}" (have ${this.paramNames.join(', ') || 'none'})`);
     return p;
   }
 
@@ -132,7 +143,9 @@ export class AdamW {
     }
     const src = owned ? b.upload('f32', [p.size], grad) : grad;
     if (!owned && (src.dtype !== 'f32' || src.size !== p.size)) {
-      throw new RangeError(`grad: "${name}" needs an f32 tensor of ${p.size} elements, found ${src.dtype} × ${src.size}`);
+      throw new RangeError(
+        `grad: "${name}" needs an f32 tensor of ${p.size} elements, found ${src.dtype} × ${src.size}`,
+      );
     }
     const amaxOut = b.alloc('f32', [1]);
     b.amax(src, amaxOut);
@@ -177,7 +190,8 @@ export class AdamW {
       if (this.#norms) b.dispose(this.#norms);
       this.#norms = b.alloc('f32', [Math.max(1, this.#params.size)]);
     }
-    active.forEach((p, i) => b.sumSquares(p.grad, this.#norms as DeviceTensor<'f32'>, i, { scaleInv: 1 / p.gradScale }));
+    const norms = this.#norms;
+    for (const [i, p] of active.entries()) b.sumSquares(p.grad, norms, i, { scaleInv: 1 / p.gradScale });
     const squares = active.length > 0 ? await b.read(this.#norms) : new Float32Array(0);
     let total = 0;
     for (let i = 0; i < active.length; i++) total += squares[i];
@@ -186,7 +200,9 @@ export class AdamW {
     if (bad !== undefined || !Number.isFinite(gradNorm)) {
       this.#skipped++;
       for (const p of active) p.gradWritten = false;
-      const reason = bad ? `non-finite gradient in "${bad.name}" (amax ${bad.gradAmax})` : `non-finite gradient norm ${gradNorm}`;
+      const reason = bad
+        ? `non-finite gradient in "${bad.name}" (amax ${bad.gradAmax})`
+        : `non-finite gradient norm ${gradNorm}`;
       return { step: this.#step, lr, gradNorm, clipCoefficient: 1, skipped: true, reason };
     }
     const clip = this.#options.clipGradNorm;
@@ -251,7 +267,9 @@ export class AdamW {
 
   /** The whole state (master weights, moments, scales, step) as typed arrays plus JSON metadata. */
   async stateDict(): Promise<OptimizerState> {
-    return saveState(this.#backend, this.layout, { step: this.#step, skipped: this.#skipped }, [...this.#params.values()]);
+    return saveState(this.#backend, this.layout, { step: this.#step, skipped: this.#skipped }, [
+      ...this.#params.values(),
+    ]);
   }
 
   /** Restores a {@link stateDict} bit-exactly; parameters must already be added with the same names and shapes. */

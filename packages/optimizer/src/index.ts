@@ -11,5 +11,5 @@ export {
 } from './layout.js';
 export type { ComponentBytes, MemoryReport } from './memory.js';
 export type { AdamWOptions, ParamGroupOptions } from './options.js';
-export { constantLr, type LrSchedule, warmupCosine, type WarmupCosineOptions } from './schedule.js';
+export { constantLr, type LrSchedule, type WarmupCosineOptions, warmupCosine } from './schedule.js';
 export type { OptimizerState, SavedParam, SavedTensor } from './state-dict.js';

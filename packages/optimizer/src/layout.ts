@@ -38,7 +38,9 @@ export type PresetName = keyof typeof PRESETS;
 export function resolveLayout(layout: PresetName | StateLayout): StateLayout {
   if (typeof layout === 'string') {
     if (!Object.hasOwn(PRESETS, layout)) {
-      throw new RangeError(`preset: expected one of ${Object.keys(PRESETS).join(', ')}, found ${JSON.stringify(layout)}`);
+      throw new RangeError(
+        `preset: expected one of ${Object.keys(PRESETS).join(', ')}, found ${JSON.stringify(layout)}`,
+      );
     }
     return PRESETS[layout as PresetName];
   }
@@ -50,7 +52,9 @@ export function resolveLayout(layout: PresetName | StateLayout): StateLayout {
   };
   for (const key of Object.keys(allowed) as (keyof StateLayout)[]) {
     if (!allowed[key].includes(layout?.[key])) {
-      throw new RangeError(`layout.${key}: expected one of ${allowed[key].join(', ')}, found ${JSON.stringify(layout?.[key])}`);
+      throw new RangeError(
+        `layout.${key}: expected one of ${allowed[key].join(', ')}, found ${JSON.stringify(layout?.[key])}`,
+      );
     }
   }
   return layout;

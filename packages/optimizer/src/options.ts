@@ -45,7 +45,9 @@ export interface ResolvedOptions {
 
 function check(name: string, value: number, lo: number, hi: number, integer = false): number {
   if (typeof value !== 'number' || !(value >= lo && value <= hi) || (integer && !Number.isInteger(value))) {
-    throw new RangeError(`${name}: expected ${integer ? 'an integer' : 'a number'} in [${lo}, ${hi}], found ${String(value)}`);
+    throw new RangeError(
+      `${name}: expected ${integer ? 'an integer' : 'a number'} in [${lo}, ${hi}], found ${String(value)}`,
+    );
   }
   return value;
 }
@@ -59,7 +61,12 @@ export function resolveOptions(options: AdamWOptions): ResolvedOptions {
   groups.set('default', { weightDecay: check('weightDecay', options.weightDecay ?? 0, 0, 1e6), lrScale: 1 });
   for (const [name, g] of Object.entries(options.groups ?? {})) {
     groups.set(name, {
-      weightDecay: check(`groups.${name}.weightDecay`, g.weightDecay ?? groups.get('default')!.weightDecay, 0, 1e6),
+      weightDecay: check(
+        `groups.${name}.weightDecay`,
+        g.weightDecay ?? groups.get('default')!.weightDecay,
+        0,
+        1e6,
+      ),
       lrScale: check(`groups.${name}.lrScale`, g.lrScale ?? 1, 0, 1e6),
     });
   }
@@ -68,7 +75,10 @@ export function resolveOptions(options: AdamWOptions): ResolvedOptions {
     beta1: check('betas[0]', beta1, 0, 1 - 2 ** -30),
     beta2: check('betas[1]', beta2, 0, 1 - 2 ** -30),
     eps: check('eps', options.eps ?? 1e-8, 0, 1),
-    clipGradNorm: options.clipGradNorm === undefined ? undefined : check('clipGradNorm', options.clipGradNorm, 1e-12, 1e12),
+    clipGradNorm:
+      options.clipGradNorm === undefined
+        ? undefined
+        : check('clipGradNorm', options.clipGradNorm, 1e-12, 1e12),
     groups,
     vGroupSize: check('vGroupSize', options.vGroupSize ?? 128, 1, 2 ** 24, true),
     margin: check('margin', options.margin ?? 0, 0, 64, true),

@@ -22,7 +22,8 @@ export function warmupCosine(options: WarmupCosineOptions): LrSchedule {
   const minLr = options.minLr ?? maxLr / 10;
   const warmup = options.warmup ?? 0;
   for (const [name, value] of Object.entries({ maxLr, minLr, warmup, total })) {
-    if (!Number.isFinite(value) || value < 0) throw new RangeError(`${name}: expected a non-negative number, found ${value}`);
+    if (!Number.isFinite(value) || value < 0)
+      throw new RangeError(`${name}: expected a non-negative number, found ${value}`);
   }
   if (warmup > total) throw new RangeError(`warmup: expected at most total (${total}), found ${warmup}`);
   return (step) => {

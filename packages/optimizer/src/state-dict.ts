@@ -1,4 +1,4 @@
-import type { Backend, DType, DeviceTensor, StorageArray } from '@fp8lm/tensor-interface';
+import type { Backend, DeviceTensor, DType, StorageArray } from '@fp8lm/tensor-interface';
 import type { StateLayout } from './layout.js';
 import type { ParamState } from './param-state.js';
 
@@ -88,28 +88,38 @@ export function loadState(
 ): { step: number; skipped: number } {
   const meta = state?.metadata;
   if (meta?.format !== 'fp8lm-optimizer' || meta.version !== 1) {
-    throw new TypeError(`state.metadata: expected format fp8lm-optimizer version 1, found ${meta?.format} ${meta?.version}`);
+    throw new TypeError(
+      `state.metadata: expected format fp8lm-optimizer version 1, found ${meta?.format} ${meta?.version}`,
+    );
   }
   for (const key of ['master', 'grad', 'm', 'v'] as const) {
     if (meta.layout[key] !== layout[key]) {
-      throw new RangeError(`state.metadata.layout.${key}: the optimizer uses ${layout[key]}, the state has ${meta.layout[key]}`);
+      throw new RangeError(
+        `state.metadata.layout.${key}: the optimizer uses ${layout[key]}, the state has ${meta.layout[key]}`,
+      );
     }
   }
   const names = meta.params.map((p) => p.name);
   if (names.length !== params.size || names.some((n) => !params.has(n))) {
-    throw new RangeError(`state: parameters [${names.join(', ')}] do not match the optimizer's [${[...params.keys()].join(', ')}]`);
+    throw new RangeError(
+      `state: parameters [${names.join(', ')}] do not match the optimizer's [${[...params.keys()].join(', ')}]`,
+    );
   }
   // Validate everything before changing anything, so a bad state leaves the optimizer intact.
   const plan: [ParamState, SavedParam, [string, DeviceTensor, SavedTensor][]][] = meta.params.map((saved) => {
     const p = params.get(saved.name)!;
     if (saved.shape.join() !== p.shape.join()) {
-      throw new RangeError(`state: "${saved.name}" has shape [${saved.shape}], the optimizer has [${p.shape}]`);
+      throw new RangeError(
+        `state: "${saved.name}" has shape [${saved.shape}], the optimizer has [${p.shape}]`,
+      );
     }
     const parts = components(p).map(([key, t]): [string, DeviceTensor, SavedTensor] => {
       const s = state.tensors[`${saved.name}.${key}`];
       if (s === undefined) throw new RangeError(`state.tensors: "${saved.name}.${key}" is missing`);
       if (s.dtype !== t.dtype || s.data.length !== t.size) {
-        throw new RangeError(`state.tensors["${saved.name}.${key}"]: expected ${t.dtype} × ${t.size}, found ${s.dtype} × ${s.data.length}`);
+        throw new RangeError(
+          `state.tensors["${saved.name}.${key}"]: expected ${t.dtype} × ${t.size}, found ${s.dtype} × ${s.data.length}`,
+        );
       }
       return [key, t, s];
     });

@@ -7,7 +7,15 @@ import { lcg } from './helpers/problems.js';
 function referenceAdamW(
   params: Record<string, Float64Array>,
   gradsPerStep: Record<string, Float64Array>[],
-  o: { lr: (t: number) => number; b1: number; b2: number; eps: number; wd: Record<string, number>; clip?: number; decoupled: boolean },
+  o: {
+    lr: (t: number) => number;
+    b1: number;
+    b2: number;
+    eps: number;
+    wd: Record<string, number>;
+    clip?: number;
+    decoupled: boolean;
+  },
 ): Record<string, Float64Array> {
   const m: Record<string, Float64Array> = {};
   const v: Record<string, Float64Array> = {};
@@ -36,9 +44,15 @@ function referenceAdamW(
   return params;
 }
 
-function randomArrays(seed: number, sizes: Record<string, number>, scale: number): Record<string, Float32Array> {
+function randomArrays(
+  seed: number,
+  sizes: Record<string, number>,
+  scale: number,
+): Record<string, Float32Array> {
   const rand = lcg(seed);
-  return Object.fromEntries(Object.entries(sizes).map(([k, n]) => [k, new Float32Array(n).map(() => (rand() - 0.5) * scale)]));
+  return Object.fromEntries(
+    Object.entries(sizes).map(([k, n]) => [k, new Float32Array(n).map(() => (rand() - 0.5) * scale)]),
+  );
 }
 
 describe('fp32 layout equals an independent f64 AdamW', () => {
@@ -172,7 +186,10 @@ describe('state save/load', () => {
     expect(() => c.loadStateDict(saved)).toThrow(/"w" has shape \[10\], the optimizer has \[12\]/);
     const d = new AdamW(createCpuBackend(), { preset: 'O2' });
     d.addParam('w', new Float32Array(10).fill(0.25));
-    const broken = { ...saved, tensors: { ...saved.tensors, 'w.m': { ...saved.tensors['w.m'], data: new Uint8Array(3) } } };
+    const broken = {
+      ...saved,
+      tensors: { ...saved.tensors, 'w.m': { ...saved.tensors['w.m'], data: new Uint8Array(3) } },
+    };
     expect(() => d.loadStateDict(broken)).toThrow(/w\.m.*expected e4m3 × 10, found e4m3 × 3/);
     expect(await d.readParam('w')).toEqual(new Float32Array(10).fill(0.25));
   });
@@ -197,8 +214,12 @@ describe('memory report', () => {
 describe('bad input', () => {
   it('names the problem', async () => {
     const cpu = createCpuBackend();
-    expect(() => new AdamW(cpu, { preset: 'O4' as never })).toThrow(/preset: expected one of fp32, O1, O2, O2\+fp8v, found "O4"/);
-    expect(() => new AdamW(cpu, { preset: { master: 'f8', grad: 'f32', m: 'f32', v: 'f32' } as never })).toThrow(/layout.master/);
+    expect(() => new AdamW(cpu, { preset: 'O4' as never })).toThrow(
+      /preset: expected one of fp32, O1, O2, O2\+fp8v, found "O4"/,
+    );
+    expect(
+      () => new AdamW(cpu, { preset: { master: 'f8', grad: 'f32', m: 'f32', v: 'f32' } as never }),
+    ).toThrow(/layout.master/);
     expect(() => new AdamW(cpu, { betas: [0.9, 1] })).toThrow(/betas\[1\]/);
     expect(() => new AdamW(cpu, { vGroupSize: 0 })).toThrow(/vGroupSize/);
     const opt = new AdamW(cpu, {});
@@ -206,7 +227,9 @@ describe('bad input', () => {
     expect(() => opt.addParam('w', new Float32Array(4))).toThrow(/already added/);
     expect(() => opt.addParam('x', new Float32Array(4), { shape: [3] })).toThrow(/needs 3 elements, found 4/);
     expect(() => opt.addParam('y', new Float32Array(4), { group: 'nope' })).toThrow(/group: "nope"/);
-    expect(() => opt.addParam('z', new Float32Array([1, Number.NaN]))).toThrow(/values\[1\] of "z" is not finite/);
+    expect(() => opt.addParam('z', new Float32Array([1, Number.NaN]))).toThrow(
+      /values\[1\] of "z" is not finite/,
+    );
     await expect(opt.writeGrad('w', new Float32Array(5))).rejects.toThrow(/"w" has 4 elements, found 5/);
     await expect(opt.writeGrad('q', new Float32Array(4))).rejects.toThrow(/no parameter "q"/);
   });

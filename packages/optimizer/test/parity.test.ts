@@ -44,7 +44,11 @@ describe('second moment in FP8: per-tensor scaling fails, per-group with range e
     expect(fp32).toBeLessThan(2e-3);
   });
   it('per-tensor E4M3 v ends far above fp32 (its loss rises mid-run)', async () => {
-    const losses = await train(problem, { ...hyper, preset: { master: 'f16', grad: 'e4m3', m: 'e4m3', v: 'e4m3-tensor' } }, steps);
+    const losses = await train(
+      problem,
+      { ...hyper, preset: { master: 'f16', grad: 'e4m3', m: 'e4m3', v: 'e4m3-tensor' } },
+      steps,
+    );
     expect(losses[steps] / fp32).toBeGreaterThan(10);
     expect(Math.max(...losses.slice(1))).toBeGreaterThan(losses[0]);
   });

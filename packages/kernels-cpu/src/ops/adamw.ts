@@ -1,5 +1,5 @@
 import { E4M3 } from '@fp8lm/fp8-format';
-import type { AdamWHyper, AdamWNextScales, AdamWTensors, DType, DeviceTensor } from '@fp8lm/tensor-interface';
+import type { AdamWHyper, AdamWNextScales, AdamWTensors, DeviceTensor, DType } from '@fp8lm/tensor-interface';
 import { asCpu, type CpuTensor } from '../cpu-tensor.js';
 import { scaleValue } from '../scale-arg.js';
 import { CHUNK, E4M3_NORMAL_RANGE, loadChunk, storeChunk } from './chunks.js';
@@ -100,10 +100,20 @@ function checkHyper(h: AdamWHyper): Hyper {
 }
 
 /** Scratch chunks for the streaming update (the CPU backend runs one op at a time). */
-const bufs = { g: new Float32Array(CHUNK), p: new Float32Array(CHUNK), m: new Float32Array(CHUNK), v: new Float32Array(CHUNK) };
+const bufs = {
+  g: new Float32Array(CHUNK),
+  p: new Float32Array(CHUNK),
+  m: new Float32Array(CHUNK),
+  v: new Float32Array(CHUNK),
+};
 
 /** Calls `fn(group, from, to)` for each run of chunk indices `[from, to)` inside one group. */
-function forEachGroupRun(size: number, start: number, len: number, fn: (group: number, from: number, to: number) => void): void {
+function forEachGroupRun(
+  size: number,
+  start: number,
+  len: number,
+  fn: (group: number, from: number, to: number) => void,
+): void {
   for (let i = 0; i < len; ) {
     const group = Math.floor((start + i) / size);
     const to = Math.min(len, (group + 1) * size - start);
@@ -157,11 +167,16 @@ export function adamwStats(
   const r = resolve(tensors);
   const h = checkHyper(hyper);
   const out = asCpu(stats, 'stats', ['f32']);
-  if (out.size < 3) throw new RangeError(`stats: expected at least 3 elements (master, m, v), found ${out.size}`);
+  if (out.size < 3)
+    throw new RangeError(`stats: expected at least 3 elements (master, m, v), found ${out.size}`);
   let gs: Float32Array | undefined;
   if (r.groups) {
     if (groupStats === undefined) throw new TypeError('groupStats: required when v is grouped');
-    gs = sameSize(asCpu(groupStats, 'groupStats', ['f32']), 2 * r.groups.max.length, 'groupStats (2 per group)').data;
+    gs = sameSize(
+      asCpu(groupStats, 'groupStats', ['f32']),
+      2 * r.groups.max.length,
+      'groupStats (2 per group)',
+    ).data;
     for (let k = 0; k < gs.length; k += 2) {
       gs[k] = 0;
       gs[k + 1] = Number.POSITIVE_INFINITY;
@@ -221,7 +236,11 @@ export function adamwApply(tensors: AdamWTensors, hyper: AdamWHyper, next: AdamW
   let newExp: Float32Array | undefined;
   if (r.groups) {
     if (next.groupStats === undefined) throw new TypeError('next.groupStats: required when v is grouped');
-    const gs = sameSize(asCpu(next.groupStats, 'next.groupStats', ['f32']), 2 * r.groups.max.length, 'next.groupStats');
+    const gs = sameSize(
+      asCpu(next.groupStats, 'next.groupStats', ['f32']),
+      2 * r.groups.max.length,
+      'next.groupStats',
+    );
     const count = r.groups.max.length;
     newMax = new Float32Array(count);
     newExp = new Float32Array(count);

@@ -28,7 +28,10 @@ export function leastSquares(seed = 1, featureRange = 1): Problem {
   const g = gaussian(lcg(seed));
   const rows = 128;
   const cols = 32;
-  const A = Float64Array.from({ length: rows * cols }, (_, i) => g() * featureRange ** (-(i % cols) / (cols - 1)));
+  const A = Float64Array.from(
+    { length: rows * cols },
+    (_, i) => g() * featureRange ** (-(i % cols) / (cols - 1)),
+  );
   const wTrue = Float64Array.from({ length: cols }, () => g() * 0.5);
   const b = new Float64Array(rows);
   for (let r = 0; r < rows; r++) {
@@ -59,7 +62,10 @@ export function twoLayerMlp(seed = 2, shape = { n: 1024, d: 16, h: 16 }): Proble
   // More samples than parameters, so the noise cannot be memorized.
   const { n, d, h } = shape;
   const X = Float64Array.from({ length: n * d }, () => g());
-  const teacher = { W1: Float64Array.from({ length: d * h }, () => g() * 0.4), W2: Float64Array.from({ length: h }, () => g() * 0.4) };
+  const teacher = {
+    W1: Float64Array.from({ length: d * h }, () => g() * 0.4),
+    W2: Float64Array.from({ length: h }, () => g() * 0.4),
+  };
   const Y = new Float64Array(n);
   for (let i = 0; i < n; i++) {
     let y = 0;
@@ -103,7 +109,10 @@ export function twoLayerMlp(seed = 2, shape = { n: 1024, d: 16, h: 16 }): Proble
         }
       }
       const f = (x: Float64Array) => Float32Array.from(x, (v) => v / n);
-      return { loss: loss / n, grads: { W1: f(gW1), b1: f(gb1), W2: f(gW2), b2: new Float32Array([gb2 / n]) } };
+      return {
+        loss: loss / n,
+        grads: { W1: f(gW1), b1: f(gb1), W2: f(gW2), b2: new Float32Array([gb2 / n]) },
+      };
     },
   };
 }
