@@ -17,7 +17,13 @@ export {
 export { formatInputs, lcg } from './inputs.js';
 
 /** Every conformance case, grouped by op. Later issues append GEMM, layer and optimizer cases. */
-export const conformanceCases: readonly ConformanceCase[] = [...memoryCases, ...formatCases, ...gemmCases, ...optimizerCases, ...layerCases];
+export const conformanceCases: readonly ConformanceCase[] = [
+  ...memoryCases,
+  ...formatCases,
+  ...gemmCases,
+  ...optimizerCases,
+  ...layerCases,
+];
 
 /** Result of one case in {@link runConformance}. */
 export interface CaseResult {

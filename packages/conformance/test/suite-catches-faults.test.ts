@@ -27,7 +27,8 @@ async function failures(backend: Backend, op: string): Promise<string[]> {
 describe('the conformance suite catches faults', () => {
   it('has cases for every format and optimizer op', () => {
     const ops = new Set(conformanceCases.map((c) => c.op));
-    for (const op of ['amax', 'dequantize', 'memory', 'quantize', 'adamw', 'sumSquares']) expect(ops).toContain(op);
+    for (const op of ['amax', 'dequantize', 'memory', 'quantize', 'adamw', 'sumSquares'])
+      expect(ops).toContain(op);
   });
 
   it('passes on the reference backend', async () => {

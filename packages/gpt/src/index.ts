@@ -1,3 +1,4 @@
 // @fp8lm/gpt: one line per module folder; each folder's index.ts lists its public API.
 export * from './checkpoint/index.js';
 export * from './data/index.js';
+export * from './layers/index.js';

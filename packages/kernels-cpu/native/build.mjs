@@ -60,6 +60,8 @@ const common = ['-O3', '-std=c++17', '-fPIC', '-fvisibility=hidden', '-pthread',
 const units = [
   { file: 'addon.cc', flags: [] },
   { file: 'gemm.cc', flags: [] },
+  { file: 'pool.cc', flags: [] },
+  { file: 'layers.cc', flags: [] },
   { file: 'kernel_generic.cc', flags: [] },
   // ISA-specific kernels: compiled for their ISA, called only after a runtime CPU check.
   { file: 'kernel_avx2.cc', flags: x86 ? ['-mavx2', '-mfma'] : [] },
@@ -67,26 +69,38 @@ const units = [
 ];
 
 const mtime = (p) => (existsSync(p) ? statSync(p).mtimeMs : 0);
-const headerTime = Math.max(mtime(join(src, 'gemm.h')), mtime(join(here, 'build.mjs')));
+const headerTime = Math.max(
+  ...['gemm.h', 'pool.h', 'layers.h'].map((h) => mtime(join(src, h))),
+  mtime(join(here, 'build.mjs')),
+);
 const started = Date.now();
 try {
   // Compile in parallel (as many jobs as cores), skipping objects newer than their sources.
   const queue = [...units];
   const objects = units.map((u) => join(objDir, u.file.replace(/\.cc$/, '.o')));
-  const jobs = Array.from({ length: Math.max(1, Math.min(availableParallelism(), queue.length)) }, async () => {
-    for (let u = queue.shift(); u !== undefined; u = queue.shift()) {
-      const obj = join(objDir, u.file.replace(/\.cc$/, '.o'));
-      const input = join(src, u.file);
-      if (mtime(obj) > Math.max(mtime(input), headerTime)) continue;
-      await run(cxx, [...common, ...u.flags, '-c', input, '-o', obj]);
-    }
-  });
+  const jobs = Array.from(
+    { length: Math.max(1, Math.min(availableParallelism(), queue.length)) },
+    async () => {
+      for (let u = queue.shift(); u !== undefined; u = queue.shift()) {
+        const obj = join(objDir, u.file.replace(/\.cc$/, '.o'));
+        const input = join(src, u.file);
+        if (mtime(obj) > Math.max(mtime(input), headerTime)) continue;
+        await run(cxx, [...common, ...u.flags, '-c', input, '-o', obj]);
+      }
+    },
+  );
   await Promise.all(jobs);
   const link = ['-shared', '-pthread', ...objects, '-o', `${target}.tmp`];
   if (process.platform === 'darwin') link.unshift('-undefined', 'dynamic_lookup');
   await run(cxx, link);
   renameSync(`${target}.tmp`, target);
 } catch (e) {
-  give(`${cxx} failed: ${String(e.stderr || e.message).trim().split('\n').slice(0, 20).join('\n')}`);
+  give(
+    `${cxx} failed: ${String(e.stderr || e.message)
+      .trim()
+      .split('\n')
+      .slice(0, 20)
+      .join('\n')}`,
+  );
 }
 console.log(`kernels-cpu: built ${target} with ${cxx} in ${((Date.now() - started) / 1000).toFixed(1)} s`);

@@ -12,22 +12,30 @@ import {
   type StorageArray,
 } from '@fp8lm/tensor-interface';
 import { asCpu, assertSameSize, CpuTensor } from './cpu-tensor.js';
+import {
+  attentionBackwardFast,
+  attentionForwardFast,
+  layernormBackwardFast,
+  layernormForwardFast,
+} from './fast/layers.js';
+import { nativeAddon } from './fast/native.js';
 import { adamwApply, adamwStats } from './ops/adamw.js';
 import { amax } from './ops/amax.js';
 import { attentionBackward, attentionForward } from './ops/attention.js';
 import { biasAdd, biasBackward } from './ops/bias.js';
+import { computeScale } from './ops/compute-scale.js';
 import { crossEntropyBackward, crossEntropyForward } from './ops/cross-entropy.js';
+import { dequantize } from './ops/dequantize.js';
 import { embeddingBackward, embeddingForward } from './ops/embedding.js';
+import { geluBackward, geluForward } from './ops/gelu.js';
 import { gemm } from './ops/gemm.js';
 import { gemmFast } from './ops/gemm-fast.js';
-import { nativeAddon } from './fast/native.js';
-import { geluBackward, geluForward } from './ops/gelu.js';
 import { layernormBackward, layernormForward } from './ops/layernorm.js';
 import { lossSum } from './ops/loss-sum.js';
+import { quantize } from './ops/quantize.js';
+import { quantizeBlocks } from './ops/quantize-blocks.js';
 import { residualBackward, residualForward } from './ops/residual.js';
 import { sumSquares } from './ops/sum-squares.js';
-import { dequantize } from './ops/dequantize.js';
-import { quantize } from './ops/quantize.js';
 
 /**
  * The reference backend: every op runs at once on the calling thread, in plain TypeScript.
@@ -38,6 +46,8 @@ export class CpuBackend implements Backend {
   readonly quantize = quantize;
   readonly dequantize = dequantize;
   readonly amax = amax;
+  readonly computeScale = computeScale;
+  readonly quantizeBlocks = quantizeBlocks;
   /** True when the hot ops (GEMM) run on the native fast path; false: the TypeScript reference. */
   readonly fast: boolean;
   readonly gemm: typeof gemm;
@@ -69,6 +79,13 @@ export class CpuBackend implements Backend {
     }
     this.fast = options.fast !== false && !('reason' in native);
     this.gemm = this.fast ? gemmFast : gemm;
+    if (this.fast) {
+      // The other hot ops of a training step (src/fast/layers.ts); everything else stays TypeScript.
+      this.layernormForward = layernormForwardFast;
+      this.layernormBackward = layernormBackwardFast;
+      this.attentionForward = attentionForwardFast;
+      this.attentionBackward = attentionBackwardFast;
+    }
   }
 
   alloc<D extends DType>(dtype: D, shape: Shape): DeviceTensor<D> {
@@ -91,6 +108,23 @@ export class CpuBackend implements Backend {
 
   async read<D extends DType>(tensor: DeviceTensor<D>): Promise<StorageArray<D>> {
     return asCpu<D>(tensor, 'tensor').data.slice() as StorageArray<D>;
+  }
+
+  view<D extends DType>(tensor: DeviceTensor<D>, shape: Shape): DeviceTensor<D> {
+    const t = asCpu<D>(tensor, 'tensor');
+    assertShape(shape);
+    if (numel(shape) !== t.size) {
+      throw new RangeError(
+        `shape: ${formatShape(shape)} has ${numel(shape)} elements, the tensor ${formatShape(t.shape)} has ${t.size}`,
+      );
+    }
+    // Views are not tracked: they own no storage, so they cannot leak it.
+    return new CpuTensor(t.dtype, [...shape], t.data);
+  }
+
+  fill(tensor: DeviceTensor<'f32'>, value: number): void {
+    if (typeof value !== 'number') throw new TypeError(`value: expected a number, found ${typeof value}`);
+    asCpu(tensor, 'tensor', ['f32']).data.fill(value);
   }
 
   copy<D extends DType>(src: DeviceTensor<D>, dst: DeviceTensor<D>): void {

@@ -1,5 +1,5 @@
 import { computeScale } from '@fp8lm/scaling';
-import type { AdamWHyper, AdamWTensors, Backend, DeviceTensor } from '@fp8lm/tensor-interface';
+import type { AdamWHyper, AdamWTensors, Backend, CodeDType, DeviceTensor } from '@fp8lm/tensor-interface';
 import { resolveLayout, type StateLayout } from './layout.js';
 import { type MemoryReport, memoryReport } from './memory.js';
 import { type AdamWOptions, type ResolvedOptions, resolveOptions } from './options.js';
@@ -157,6 +157,40 @@ export class AdamW {
     else b.quantize(src, p.grad as DeviceTensor<'f16' | 'e4m3'>, { scale: p.gradScale });
     p.gradWritten = true;
     if (owned) b.dispose(src);
+  }
+
+  /**
+   * Stores a gradient that is already on the device and may be scaled FP8: a layer's dW kept in
+   * E4M3 with its own scale (MS-AMP). Its values are `decode(tensor) · scaleInv`; `amax` is the amax of
+   * the unscaled gradient before it was cast (NaN/Inf there marks a non-finite gradient, which a
+   * saturating cast would hide). When the tensor already has the layout's gradient dtype, the codes
+   * are copied as they are, with no requantization.
+   */
+  async writeScaledGrad(name: string, grad: { tensor: DeviceTensor; scaleInv: number; amax: number }): Promise<void> {
+    const p = this.#param(name);
+    const b = this.#backend;
+    const { tensor, scaleInv, amax } = grad;
+    if (tensor.size !== p.size) throw new RangeError(`grad.tensor: "${name}" has ${p.size} elements, found ${tensor.size}`);
+    if (!(scaleInv > 0 && Number.isFinite(scaleInv))) throw new RangeError(`grad.scaleInv: expected a finite positive number, found ${scaleInv}`);
+    if (typeof amax !== 'number') throw new TypeError(`grad.amax: expected a number, found ${typeof amax}`);
+    if (tensor.dtype === p.grad.dtype && isScaled(this.layout.grad)) {
+      b.copy(tensor, p.grad as DeviceTensor);
+      p.gradScale = 1 / scaleInv;
+      p.gradAmax = amax;
+      p.gradWritten = true;
+      return;
+    }
+    let f32: DeviceTensor<'f32'>;
+    if (tensor.dtype === 'f32') {
+      f32 = tensor as DeviceTensor<'f32'>;
+      if (scaleInv !== 1) throw new RangeError('grad.scaleInv: an f32 gradient takes scaleInv 1');
+    } else {
+      f32 = b.alloc('f32', [p.size]);
+      b.dequantize(tensor as DeviceTensor<CodeDType>, f32, { scaleInv });
+    }
+    await this.writeGrad(name, f32);
+    if (!Number.isFinite(amax)) p.gradAmax = amax;
+    if (f32 !== tensor) b.dispose(f32);
   }
 
   /** The tensors and scales of a parameter's state, as the fused kernels take them. */

@@ -40,6 +40,14 @@ export interface Backend extends FormatOps, GemmOps, LayerOps, OptimizerOps {
   upload<D extends DType>(dtype: D, shape: Shape, data: StorageArray<D>): DeviceTensor<D>;
   /** Copies a device tensor's contents back to the host once all enqueued work that writes it is done. */
   read<D extends DType>(tensor: DeviceTensor<D>): Promise<StorageArray<D>>;
+  /**
+   * The same storage seen with another shape of the same element count (e.g. `[B, T, C]` as
+   * `[B·T, C]` for a GEMM). Writes through either are visible in both. Disposing a view releases only
+   * the view; the storage lives until the tensor it came from is disposed.
+   */
+  view<D extends DType>(tensor: DeviceTensor<D>, shape: Shape): DeviceTensor<D>;
+  /** Sets every element of a float tensor to `value` (e.g. zeroing gradients before a backward pass). */
+  fill(tensor: DeviceTensor<'f32'>, value: number): void;
   /** Enqueues a copy of `src` into `dst` (same dtype and element count; shapes may differ). */
   copy<D extends DType>(src: DeviceTensor<D>, dst: DeviceTensor<D>): void;
   /** Releases a device tensor; using it afterwards is an error. */

@@ -2,10 +2,13 @@ import {
   amax as amaxRef,
   counterUniform,
   dequantize as dequantizeRef,
+  E4M3,
   type FloatFormat,
   FORMATS,
+  quantizeMX,
   quantize as quantizeRef,
 } from '@fp8lm/fp8-format';
+import { quantizeBlocks as referenceBlocks, computeScale as referenceComputeScale } from '@fp8lm/scaling';
 import { allocStorage, type Backend } from '@fp8lm/tensor-interface';
 import {
   type ConformanceCase,
@@ -17,6 +20,11 @@ import {
 import { formatInputs, lcg } from '../inputs.js';
 
 const SCALES = [1, 2 ** -5, 0.37, 300];
+
+/** The host formula of @fp8lm/scaling, the reference for the device op. */
+function referenceScale(fpMax: number, amax: number, margin: number, previous: number): number {
+  return referenceComputeScale(fpMax, Math.abs(amax), { margin, previous });
+}
 
 function canSaturateOff(fmt: FloatFormat): boolean {
   return fmt.nanCode !== null || fmt.infinityCode !== null;
@@ -126,6 +134,113 @@ const amaxCases: ConformanceCase[] = [
   },
 ];
 
+const computeScaleCases: ConformanceCase[] = [
+  {
+    op: 'computeScale',
+    name: 'computeScale follows @fp8lm/scaling computeScale, keeps the previous scale on 0/NaN/Inf',
+    async run(backend) {
+      const amaxes = [3.7, 1e-30, 448, 1e-45, 0, Number.NaN, Number.POSITIVE_INFINITY, 6.1e4];
+      const amax = backend.upload('f32', [amaxes.length], new Float32Array(amaxes));
+      const scale = backend.upload('f32', [1], new Float32Array([0.5]));
+      const scaleInv = backend.upload('f32', [1], new Float32Array([2]));
+      let previous = 0.5;
+      for (const [i, a] of amaxes.entries()) {
+        for (const margin of [0, 2]) {
+          backend.computeScale(amax, scale, scaleInv, { fpMax: 448, margin, amaxIndex: i });
+          const expected = referenceScale(448, Math.fround(a), margin, previous);
+          const [s] = await backend.read(scale);
+          const [si] = await backend.read(scaleInv);
+          expectFloatsIdentical(
+            new Float32Array([s, si]),
+            new Float32Array([expected, 1 / expected]),
+            `amax ${a} margin ${margin}`,
+          );
+          previous = expected;
+        }
+      }
+      for (const t of [amax, scale, scaleInv]) backend.dispose(t);
+    },
+  },
+];
+
+function blockInput(rows: number, cols: number, seed: number): Float32Array {
+  const rand = lcg(seed);
+  // Rows and columns of very different magnitudes, so every block gets its own scale.
+  return new Float32Array(rows * cols).map(
+    (_, i) => (rand() - 0.5) * 2 ** (((i % cols) % 7) - (Math.floor(i / cols) % 5) * 3),
+  );
+}
+
+const BLOCK_SHAPES: [number, number, number, number][] = [
+  [4, 256, 1, 128],
+  [200, 130, 128, 128],
+  [70, 9, 32, 1],
+  [3, 100, 1, 32],
+];
+
+const quantizeBlocksCases: ConformanceCase[] = [
+  ...(['f32', 'pow2'] as const).flatMap((scaleType) =>
+    BLOCK_SHAPES.map(
+      ([rows, cols, br, bc]): ConformanceCase => ({
+        op: 'quantizeBlocks',
+        name: `quantizeBlocks e4m3 [${rows}, ${cols}] in ${br}×${bc} blocks, ${scaleType} scales = @fp8lm/scaling quantizeBlocks`,
+        async run(backend) {
+          const x = blockInput(rows, cols, rows + cols);
+          x[5] = Number.NaN;
+          const ref = referenceBlocks(E4M3, x, rows, cols, { tile: [br, bc], scaleType });
+          const src = backend.upload('f32', [rows, cols], x);
+          const dst = backend.alloc('e4m3', [rows, cols]);
+          const scaleInv = backend.alloc('f32', [ref.tileRows, ref.tileCols]);
+          backend.quantizeBlocks(src, dst, scaleInv, { blockRows: br, blockCols: bc, scaleType });
+          expectCodesEqual(await backend.read(dst), ref.codes, 'codes');
+          expectFloatsIdentical(await backend.read(scaleInv), ref.scaleInvs, 'scaleInv');
+          for (const t of [src, dst, scaleInv]) backend.dispose(t);
+        },
+      }),
+    ),
+  ),
+  ...(
+    [
+      [6, 100, false],
+      [96, 7, true],
+    ] as const
+  ).map(
+    ([rows, cols, columns]): ConformanceCase => ({
+      op: 'quantizeBlocks',
+      name: `quantizeBlocks e4m3 [${rows}, ${cols}] in MX ${columns ? '32×1' : '1×32'} blocks with E8M0 scales = quantizeMX`,
+      async run(backend) {
+        const x = blockInput(rows, cols, 3);
+        x[7] = Number.POSITIVE_INFINITY;
+        // The reference quantizes along rows; column blocks are the row blocks of the transpose.
+        const t = new Float32Array(rows * cols);
+        for (let i = 0; i < rows; i++) for (let j = 0; j < cols; j++) t[j * rows + i] = x[i * cols + j];
+        const mx = quantizeMX(E4M3, columns ? t : x, { rowLength: columns ? rows : cols });
+        const expectedCodes = new Uint8Array(rows * cols);
+        if (columns)
+          for (let i = 0; i < rows; i++)
+            for (let j = 0; j < cols; j++) expectedCodes[i * cols + j] = mx.codes[j * rows + i];
+        else expectedCodes.set(mx.codes);
+        const [gr, gc] = columns ? [Math.ceil(rows / 32), cols] : [rows, Math.ceil(cols / 32)];
+        const expectedScales = new Uint8Array(gr * gc);
+        if (columns)
+          for (let bi = 0; bi < gr; bi++)
+            for (let j = 0; j < cols; j++) expectedScales[bi * gc + j] = mx.scales[j * gr + bi];
+        else expectedScales.set(mx.scales);
+        const src = backend.upload('f32', [rows, cols], x);
+        const dst = backend.alloc('e4m3', [rows, cols]);
+        const scaleInv = backend.alloc('e8m0', [gr, gc]);
+        backend.quantizeBlocks(src, dst, scaleInv, {
+          blockRows: columns ? 32 : 1,
+          blockCols: columns ? 1 : 32,
+        });
+        expectCodesEqual(await backend.read(dst), expectedCodes, 'codes');
+        expectCodesEqual(await backend.read(scaleInv), expectedScales, 'E8M0 scales');
+        for (const tt of [src, dst, scaleInv]) backend.dispose(tt);
+      },
+    }),
+  ),
+];
+
 const orderingCases: ConformanceCase[] = [
   {
     op: 'quantize',
@@ -186,6 +301,8 @@ export const formatCases: ConformanceCase[] = [
   ...stochasticCases,
   ...dequantizeCases,
   ...amaxCases,
+  ...computeScaleCases,
+  ...quantizeBlocksCases,
   ...orderingCases,
   ...errorCases,
 ];

@@ -1,12 +1,12 @@
-import { decode, encode, FORMATS, quantize as quantizeRef } from '@fp8lm/fp8-format';
+import { decode, dequantize as dequantizeRef, FORMATS, quantize as quantizeRef } from '@fp8lm/fp8-format';
 import {
+  allocStorage,
   type Backend,
   type BlockScales,
   type DeviceTensor,
   type GemmInputDType,
   type GemmOptions,
   type GemmOutputDType,
-  allocStorage,
   type StorageArray,
 } from '@fp8lm/tensor-interface';
 import { type ConformanceCase, ConformanceError, expectThrows } from '../case.js';
@@ -44,31 +44,38 @@ interface Input {
 const decodeTables = new Map<string, Float64Array>();
 
 function decodeAll(dtype: GemmInputDType, data: Codes): Float64Array {
-  if (dtype === 'f32') return Float64Array.from(data);
+  if (dtype === 'f32') return new Float64Array(data);
   let table = decodeTables.get(dtype);
   if (table === undefined) {
+    // Every code's value from fp8-format's codec (exact in f32, so exact in f64).
     const size = 2 ** FORMATS[dtype].bits;
-    table = new Float64Array(size);
-    for (let c = 0; c < size; c++) table[c] = decode(dtype, c);
+    const codes = dtype === 'f16' || dtype === 'bf16' ? new Uint16Array(size) : new Uint8Array(size);
+    for (let c = 0; c < size; c++) codes[c] = c;
+    const f32 = new Float32Array(size);
+    dequantizeRef(dtype, codes, f32);
+    table = Float64Array.from(f32);
     decodeTables.set(dtype, table);
   }
-  const t = table;
-  return Float64Array.from(data, (c) => t[c]);
+  const out = new Float64Array(data.length);
+  for (let i = 0; i < data.length; i++) out[i] = table[data[i]];
+  return out;
 }
 
 /** Deterministic values of mixed sign and magnitude (a spread of about 2^±4 around `magnitude`). */
 function values(seed: number, n: number, magnitude: number): Float32Array {
   const rand = lcg(seed);
-  return Float32Array.from({ length: n }, () => {
+  const out = new Float32Array(n);
+  for (let i = 0; i < n; i++) {
     const mag = magnitude * 2 ** (8 * rand() - 4);
-    return rand() < 0.5 ? -mag : mag;
-  });
+    out[i] = rand() < 0.5 ? -mag : mag;
+  }
+  return out;
 }
 
 /** An input of `dtype`: f32 values as they are; other dtypes quantized (FP8 with a per-tensor scale). */
 function makeInput(dtype: GemmInputDType, shape: [number, number], seed: number, magnitude = 1): Input {
   const x = values(seed, shape[0] * shape[1], magnitude);
-  if (dtype === 'f32') return { dtype, shape, data: x, values: Float64Array.from(x), scaleInv: 1 };
+  if (dtype === 'f32') return { dtype, shape, data: x, values: new Float64Array(x), scaleInv: 1 };
   const data = allocStorage(dtype, x.length) as Uint8Array | Uint16Array;
   let scale = 1;
   if (dtype === 'e4m3' || dtype === 'e5m2') {
@@ -103,7 +110,14 @@ function makeBlocks(
   const rand = lcg(seed);
   if (dtype === 'e8m0') {
     const data = Uint8Array.from({ length: n }, () => 127 - 6 + Math.floor(rand() * 13));
-    return { blockRows, blockCols, dtype, grid, data, values: Float64Array.from(data, (c) => decode('e8m0', c)) };
+    return {
+      blockRows,
+      blockCols,
+      dtype,
+      grid,
+      data,
+      values: Float64Array.from(data, (c) => decode('e8m0', c)),
+    };
   }
   const data = Float32Array.from({ length: n }, () => Math.fround(0.3 * 2 ** (rand() * 8 - 2)));
   return { blockRows, blockCols, dtype, grid, data, values: Float64Array.from(data) };
@@ -148,7 +162,8 @@ function describeSpec(s: Spec): string {
   if (s.scalesOnDevice) parts.push('device scales');
   if (s.aBlocks) parts.push(`A blocks ${s.aBlocks.blockRows}×${s.aBlocks.blockCols} ${s.aBlocks.dtype}`);
   if (s.bBlocks) parts.push(`B blocks ${s.bBlocks.blockRows}×${s.bBlocks.blockCols} ${s.bBlocks.dtype}`);
-  if (s.out && s.out !== 'f32') parts.push(`→ ${s.out} outScale=${s.outScale ?? 1}${s.saturate === false ? ' no-saturate' : ''}`);
+  if (s.out && s.out !== 'f32')
+    parts.push(`→ ${s.out} outScale=${s.outScale ?? 1}${s.saturate === false ? ' no-saturate' : ''}`);
   if (s.amax) parts.push('amax');
   if (s.cInit === 'nan') parts.push('C=NaN');
   if (s.specials) parts.push('NaN/Inf inputs');
@@ -192,15 +207,18 @@ function expectedGemm(
   const beta = s.beta ?? 0;
   const stored = (x: Input, blk: Blocks | undefined, scale: number, r: number, c: number): number => {
     let v = x.values[r * x.shape[1] + c] * scale;
-    if (blk !== undefined) v *= blk.values[Math.floor(r / blk.blockRows) * blk.grid[1] + Math.floor(c / blk.blockCols)];
+    if (blk !== undefined)
+      v *= blk.values[Math.floor(r / blk.blockRows) * blk.grid[1] + Math.floor(c / blk.blockCols)];
     return v;
   };
   const opA = new Float64Array(m * k);
   for (let i = 0; i < m; i++)
-    for (let p = 0; p < k; p++) opA[i * k + p] = s.transA ? stored(A, ab, aScale, p, i) : stored(A, ab, aScale, i, p);
-  const opB = new Float64Array(k * n);
+    for (let p = 0; p < k; p++)
+      opA[i * k + p] = s.transA ? stored(A, ab, aScale, p, i) : stored(A, ab, aScale, i, p);
+  const opBt = new Float64Array(n * k); // op(B) transposed, so both are read along K
   for (let p = 0; p < k; p++)
-    for (let j = 0; j < n; j++) opB[p * n + j] = s.transB ? stored(B, bb, bScale, j, p) : stored(B, bb, bScale, p, j);
+    for (let j = 0; j < n; j++)
+      opBt[j * k + p] = s.transB ? stored(B, bb, bScale, j, p) : stored(B, bb, bScale, p, j);
   const out = new Float64Array(m * n);
   const tol = new Float64Array(m * n);
   for (let i = 0; i < m; i++) {
@@ -208,7 +226,7 @@ function expectedGemm(
       let sum = 0;
       let mag = 0;
       for (let p = 0; p < k; p++) {
-        const t = opA[i * k + p] * opB[p * n + j];
+        const t = opA[i * k + p] * opBt[j * k + p];
         sum += t;
         mag += Math.abs(t);
       }
@@ -253,20 +271,23 @@ function checkFp8(
   saturate: boolean,
   what: string,
 ): void {
-  const value = (x: number) => decode(fmt, encode(fmt, x * outScale, { saturate }));
-  for (let i = 0; i < exp.values.length; i++) {
+  // The codes of the interval's ends, in bulk with fp8-format's quantize (same cast as `encode`).
+  const len = exp.values.length;
+  const ends = new Float32Array(2 * len);
+  for (let i = 0; i < len; i++) {
     const e = exp.values[i];
-    const f = decode(fmt, found[i]);
-    let ok: boolean;
-    if (e !== e) {
-      ok = f !== f;
-    } else if (!Number.isFinite(e)) {
-      ok = f === value(e);
-    } else {
-      const lo = value(e - exp.tol[i]);
-      const hi = value(e + exp.tol[i]);
-      ok = f >= lo && f <= hi;
-    }
+    const t = Number.isFinite(e) ? exp.tol[i] : 0;
+    ends[2 * i] = (e - t) * outScale;
+    ends[2 * i + 1] = (e + t) * outScale;
+  }
+  const codes = new Uint8Array(2 * len);
+  quantizeRef(fmt, ends, codes, { saturate });
+  const value = decodeAll(fmt, codes);
+  const got = decodeAll(fmt, found);
+  for (let i = 0; i < len; i++) {
+    const e = exp.values[i];
+    const f = got[i];
+    const ok = e !== e ? f !== f : f >= value[2 * i] && f <= value[2 * i + 1];
     if (!ok) {
       throw new ConformanceError(
         `${mismatch(what, i, n, f, e * outScale, exp.tol[i] * outScale)} (code 0x${found[i].toString(16)})`,
@@ -283,7 +304,8 @@ function checkAmax(found: number, exp: Expected, what: string): void {
     amax = v !== v || amax !== amax ? Number.NaN : Math.max(amax, v);
     tol = Math.max(tol, exp.tol[i]);
   }
-  const ok = amax !== amax ? found !== found : Number.isFinite(amax) ? Math.abs(found - amax) <= tol : found === amax;
+  const ok =
+    amax !== amax ? found !== found : Number.isFinite(amax) ? Math.abs(found - amax) <= tol : found === amax;
   if (!ok) throw new ConformanceError(`${what}: expected ${amax} ± ${tol.toExponential(2)}, found ${found}`);
 }
 
@@ -301,15 +323,23 @@ async function runGemm(backend: Backend, s: Spec): Promise<void> {
   const useScales = s.scales !== false;
   const aScale = useScales ? A.scaleInv : 1;
   const bScale = useScales ? B.scaleInv : 1;
-  const ab = s.aBlocks && makeBlocks(aShape[0], aShape[1], s.aBlocks.blockRows, s.aBlocks.blockCols, s.aBlocks.dtype, seed ^ 0xab);
-  const bb = s.bBlocks && makeBlocks(bShape[0], bShape[1], s.bBlocks.blockRows, s.bBlocks.blockCols, s.bBlocks.dtype, seed ^ 0xbb);
+  const ab =
+    s.aBlocks &&
+    makeBlocks(aShape[0], aShape[1], s.aBlocks.blockRows, s.aBlocks.blockCols, s.aBlocks.dtype, seed ^ 0xab);
+  const bb =
+    s.bBlocks &&
+    makeBlocks(bShape[0], bShape[1], s.bBlocks.blockRows, s.bBlocks.blockCols, s.bBlocks.dtype, seed ^ 0xbb);
   const out = s.out ?? 'f32';
   const c0 = s.cInit === 'nan' ? new Float32Array(m * n).fill(Number.NaN) : values(seed ^ 0xc, m * n, 2);
   const biasHost = s.bias ? values(seed ^ 0xd, n, 1) : undefined;
   const expected = expectedGemm(s, A, B, aScale, bScale, ab, bb, c0, biasHost);
 
   const owned: DeviceTensor[] = [];
-  const up = <D extends Parameters<Backend['upload']>[0]>(dtype: D, shape: number[], data: StorageArray<D>) => {
+  const up = <D extends Parameters<Backend['upload']>[0]>(
+    dtype: D,
+    shape: number[],
+    data: StorageArray<D>,
+  ) => {
     const t = backend.upload(dtype, shape, data);
     owned.push(t);
     return t;
@@ -345,10 +375,20 @@ async function runGemm(backend: Backend, s: Spec): Promise<void> {
   try {
     backend.gemm(a, b, c, options);
     if (out === 'f32') checkF32((await backend.read(c)) as Float32Array, expected, n, 'C');
-    else checkFp8((await backend.read(c)) as Uint8Array, expected, n, out, s.outScale ?? 1, s.saturate ?? true, 'C');
+    else
+      checkFp8(
+        (await backend.read(c)) as Uint8Array,
+        expected,
+        n,
+        out,
+        s.outScale ?? 1,
+        s.saturate ?? true,
+        'C',
+      );
     if (amaxOut !== undefined) {
       const am = await backend.read(amaxOut);
-      if (am[0] !== -1 || am[2] !== -1) throw new ConformanceError('amaxOut: elements other than amaxIndex changed');
+      if (am[0] !== -1 || am[2] !== -1)
+        throw new ConformanceError('amaxOut: elements other than amaxIndex changed');
       checkAmax(am[1], expected, 'amaxOut[1]');
     }
   } finally {
@@ -356,7 +396,11 @@ async function runGemm(backend: Backend, s: Spec): Promise<void> {
   }
 }
 
-const gemmCase = (s: Spec): ConformanceCase => ({ op: 'gemm', name: describeSpec(s), run: (backend) => runGemm(backend, s) });
+const gemmCase = (s: Spec): ConformanceCase => ({
+  op: 'gemm',
+  name: describeSpec(s),
+  run: (backend) => runGemm(backend, s),
+});
 
 // Every listed dtype combination, on odd shapes, with each transpose.
 const COMBOS: [GemmInputDType, GemmInputDType][] = [
@@ -474,9 +518,29 @@ const blockCases: ConformanceCase[] = [
 // FP8 outputs with outScale and fused amax (of the f32 result, before outScale).
 const fp8OutCases: ConformanceCase[] = [
   gemmCase({ m: 17, n: 33, k: 65, a: 'e4m3', b: 'e4m3', out: 'e4m3', outScale: 37.5, amax: true }),
-  gemmCase({ m: 17, n: 33, k: 65, a: 'e5m2', b: 'e4m3', out: 'e5m2', outScale: 2 ** 10, amax: true, transB: true }),
+  gemmCase({
+    m: 17,
+    n: 33,
+    k: 65,
+    a: 'e5m2',
+    b: 'e4m3',
+    out: 'e5m2',
+    outScale: 2 ** 10,
+    amax: true,
+    transB: true,
+  }),
   gemmCase({ m: 17, n: 33, k: 65, a: 'f32', b: 'f32', out: 'e4m3', outScale: 600, amax: true, bias: true }),
-  gemmCase({ m: 17, n: 33, k: 65, a: 'bf16', b: 'bf16', out: 'e5m2', outScale: 3e4, saturate: false, amax: true }),
+  gemmCase({
+    m: 17,
+    n: 33,
+    k: 65,
+    a: 'bf16',
+    b: 'bf16',
+    out: 'e5m2',
+    outScale: 3e4,
+    saturate: false,
+    amax: true,
+  }),
   gemmCase({
     m: 130,
     n: 100,
@@ -542,7 +606,12 @@ const errorCases: ConformanceCase[] = [
           'aBlocks.blockCols:',
           'zero block extent',
         );
-        expectThrows(g(a, b, c, { amaxOut: t('f32', [2]), amaxIndex: 2 }), RangeError, 'amaxIndex:', 'amaxIndex outside');
+        expectThrows(
+          g(a, b, c, { amaxOut: t('f32', [2]), amaxIndex: 2 }),
+          RangeError,
+          'amaxIndex:',
+          'amaxIndex outside',
+        );
       } finally {
         for (const x of owned) backend.dispose(x);
       }

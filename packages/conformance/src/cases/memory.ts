@@ -97,6 +97,42 @@ export const memoryCases: ConformanceCase[] = [
   },
   {
     op: 'memory',
+    name: 'a view shares storage under another shape',
+    async run(backend) {
+      const data = sample('f32', 24);
+      const t = backend.upload('f32', [2, 3, 4], data);
+      const v = backend.view(t, [6, 4]);
+      if (v.shape.join() !== '6,4' || v.size !== 24) throw new ConformanceError(`view: shape [${v.shape}]`);
+      const out = backend.alloc('f32', [1]);
+      backend.amax(v, out);
+      const expected = data.reduce((m, x) => Math.max(m, Math.abs(x)), 0);
+      expectFloatsIdentical(await backend.read(out), new Float32Array([expected]), 'amax through a view');
+      const q = backend.alloc('e4m3', [24]);
+      const qv = backend.view(q, [4, 6]);
+      backend.quantize(v, qv);
+      const codes = await backend.read(q);
+      if (codes.every((c) => c === 0))
+        throw new ConformanceError('a write through a view is not visible in its base');
+      expectThrows(() => backend.view(t, [5, 5]), RangeError, 'shape', 'view with another element count');
+      backend.dispose(v);
+      backend.dispose(qv);
+      for (const x of [t, out, q]) backend.dispose(x);
+    },
+  },
+  {
+    op: 'memory',
+    name: 'fill sets every element',
+    async run(backend) {
+      const t = backend.upload('f32', [3, 5], sample('f32', 15));
+      backend.fill(t, 0);
+      expectFloatsIdentical(await backend.read(t), new Float32Array(15), 'fill 0');
+      backend.fill(t, -2.5);
+      expectFloatsIdentical(await backend.read(t), new Float32Array(15).fill(-2.5), 'fill -2.5');
+      backend.dispose(t);
+    },
+  },
+  {
+    op: 'memory',
     name: 'a disposed tensor cannot be used',
     async run(backend) {
       const t = backend.upload('f32', [2], new Float32Array([1, 2]));

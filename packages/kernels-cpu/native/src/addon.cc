@@ -13,6 +13,7 @@
 #include <thread>
 
 #include "gemm.h"
+#include "layers.h"
 
 namespace {
 
@@ -181,6 +182,105 @@ napi_value Gemm(napi_env env, napi_callback_info info) {
   return nullptr;
 }
 
+// A Float32Array argument with at least `need` elements, or null (and a TypeError thrown).
+float* f32_arg(napi_env env, napi_value v, double need, const char* name) {
+  View view;
+  if (!typed(env, v, view) || view.type != napi_float32_array || static_cast<double>(view.length) < need) {
+    throw_error(env, (std::string(name) + ": expected a Float32Array of the op's size").c_str());
+    return nullptr;
+  }
+  return static_cast<float*>(view.data);
+}
+
+template <size_t N>
+bool get_args(napi_env env, napi_callback_info info, napi_value (&args)[N]) {
+  size_t argc = N;
+  napi_get_cb_info(env, info, &argc, args, nullptr, nullptr);
+  if (argc < N) {
+    throw_error(env, "expected more arguments");
+    return false;
+  }
+  return true;
+}
+
+// layernormForward(x, weight, bias, out, mean, rstd, rows, C, eps)
+napi_value LayernormForward(napi_env env, napi_callback_info info) {
+  init_defaults();
+  napi_value a[9];
+  if (!get_args(env, info, a)) return nullptr;
+  const long rows = static_cast<long>(number(env, a[6])), C = static_cast<long>(number(env, a[7]));
+  const double n = static_cast<double>(rows) * C;
+  float* p[6];
+  const char* names[6] = {"x", "weight", "bias", "out", "mean", "rstd"};
+  const double need[6] = {n, double(C), double(C), n, double(rows), double(rows)};
+  for (int i = 0; i < 6; i++)
+    if ((p[i] = f32_arg(env, a[i], need[i], names[i])) == nullptr) return nullptr;
+  fp8lm::layernorm_forward(p[0], p[1], p[2], p[3], p[4], p[5], rows, C, static_cast<float>(number(env, a[8])),
+                           current_threads);
+  return nullptr;
+}
+
+// layernormBackward(dout, x, weight, mean, rstd, dx, dweight, dbias, rows, C)
+napi_value LayernormBackward(napi_env env, napi_callback_info info) {
+  init_defaults();
+  napi_value a[10];
+  if (!get_args(env, info, a)) return nullptr;
+  const long rows = static_cast<long>(number(env, a[8])), C = static_cast<long>(number(env, a[9]));
+  const double n = static_cast<double>(rows) * C;
+  float* p[8];
+  const char* names[8] = {"dout", "x", "weight", "mean", "rstd", "dx", "dweight", "dbias"};
+  const double need[8] = {n, n, double(C), double(rows), double(rows), n, double(C), double(C)};
+  for (int i = 0; i < 8; i++)
+    if ((p[i] = f32_arg(env, a[i], need[i], names[i])) == nullptr) return nullptr;
+  fp8lm::layernorm_backward(p[0], p[1], p[2], p[3], p[4], p[5], p[6], p[7], rows, C, current_threads);
+  return nullptr;
+}
+
+bool attention_dims(napi_env env, napi_value* a, long& B, long& T, long& C, long& NH) {
+  B = static_cast<long>(number(env, a[0]));
+  T = static_cast<long>(number(env, a[1]));
+  C = static_cast<long>(number(env, a[2]));
+  NH = static_cast<long>(number(env, a[3]));
+  if (B < 0 || T < 0 || C < 0 || NH < 1 || C % NH != 0) {
+    throw_error(env, "attention: bad B, T, C or NH", false);
+    return false;
+  }
+  return true;
+}
+
+// attentionForward(qkv, out, att, B, T, C, NH)
+napi_value AttentionForward(napi_env env, napi_callback_info info) {
+  init_defaults();
+  napi_value a[7];
+  long B, T, C, NH;
+  if (!get_args(env, info, a) || !attention_dims(env, a + 3, B, T, C, NH)) return nullptr;
+  const double bt = static_cast<double>(B) * T;
+  float *qkv, *out, *att;
+  if ((qkv = f32_arg(env, a[0], bt * 3 * C, "qkv")) == nullptr ||
+      (out = f32_arg(env, a[1], bt * C, "out")) == nullptr ||
+      (att = f32_arg(env, a[2], bt * NH * T, "att")) == nullptr)
+    return nullptr;
+  fp8lm::attention_forward(qkv, out, att, B, T, C, NH, current_threads);
+  return nullptr;
+}
+
+// attentionBackward(dout, qkv, att, dqkv, B, T, C, NH)
+napi_value AttentionBackward(napi_env env, napi_callback_info info) {
+  init_defaults();
+  napi_value a[8];
+  long B, T, C, NH;
+  if (!get_args(env, info, a) || !attention_dims(env, a + 4, B, T, C, NH)) return nullptr;
+  const double bt = static_cast<double>(B) * T;
+  float *dout, *qkv, *att, *dqkv;
+  if ((dout = f32_arg(env, a[0], bt * C, "dout")) == nullptr ||
+      (qkv = f32_arg(env, a[1], bt * 3 * C, "qkv")) == nullptr ||
+      (att = f32_arg(env, a[2], bt * NH * T, "att")) == nullptr ||
+      (dqkv = f32_arg(env, a[3], bt * 3 * C, "dqkv")) == nullptr)
+    return nullptr;
+  fp8lm::attention_backward(dout, qkv, att, dqkv, B, T, C, NH, current_threads);
+  return nullptr;
+}
+
 napi_value make_info(napi_env env) {
   napi_value obj, name, threads, list, mr, nr;
   napi_create_object(env, &obj);
@@ -240,11 +340,15 @@ NAPI_MODULE_INIT() {
       {"gemm", nullptr, Gemm, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"info", nullptr, Info, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"configure", nullptr, Configure, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
+      {"layernormForward", nullptr, LayernormForward, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
+      {"layernormBackward", nullptr, LayernormBackward, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
+      {"attentionForward", nullptr, AttentionForward, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
+      {"attentionBackward", nullptr, AttentionBackward, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
   };
   napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
   // Version of the JS <-> C calling convention; src/fast/native.ts refuses an addon with another one.
   napi_value abi;
-  napi_create_int32(env, 1, &abi);
+  napi_create_int32(env, 2, &abi);
   napi_set_named_property(env, exports, "abi", abi);
   return exports;
 }

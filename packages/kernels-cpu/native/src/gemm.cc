@@ -1,4 +1,4 @@
-// GEMM driver: decode-fused packing, cache blocking, and a small thread pool.
+// GEMM driver: decode-fused packing, cache blocking, both cores through the pool (pool.h).
 //
 // Both operands are packed once per call into the micro-kernel's panel layout; the packing decodes
 // FP8 / f16 codes through a table (bf16 by a shift) and multiplies block scales in, so FP8 inputs are
@@ -6,106 +6,16 @@
 // scales are folded into alpha by the caller.
 #include <algorithm>
 #include <atomic>
-#include <chrono>
-#include <condition_variable>
 #include <cstdlib>
 #include <cstring>
-#include <functional>
 #include <mutex>
-#include <thread>
-#include <vector>
+#include <new>
 
 #include "gemm.h"
-
-#if defined(__x86_64__) || defined(__i386__)
-#include <immintrin.h>
-#define FP8LM_PAUSE() _mm_pause()
-#else
-#define FP8LM_PAUSE() std::this_thread::yield()
-#endif
+#include "pool.h"
 
 namespace fp8lm {
 namespace {
-
-// ---------------------------------------------------------------------------------------------
-// Thread pool: the caller is thread 0; workers spin briefly, then sleep on a condition variable.
-
-class Pool {
- public:
-  explicit Pool(int size) : size_(size) {
-    for (int id = 1; id < size; id++) std::thread([this, id] { loop(id); }).detach();
-  }
-
-  int size() const { return size_; }
-
-  // Runs f(0..n-1) with f(0) on the calling thread; returns when all are done.
-  void run(int n, const std::function<void(int)>& f) {
-    n = std::min(n, size_);
-    if (n <= 1) {
-      f(0);
-      return;
-    }
-    job_ = &f;
-    active_ = n;
-    remaining_.store(n - 1, std::memory_order_relaxed);
-    {
-      std::lock_guard<std::mutex> lock(mutex_);
-      generation_.fetch_add(1, std::memory_order_release);
-    }
-    wake_.notify_all();
-    f(0);
-    for (int spins = 0; remaining_.load(std::memory_order_acquire) != 0; spins++) {
-      if (spins < 4096) {
-        FP8LM_PAUSE();
-      } else {
-        std::this_thread::yield();
-      }
-    }
-  }
-
- private:
-  void loop(int id) {
-    uint64_t seen = generation_.load(std::memory_order_acquire);
-    for (;;) {
-      // Spin up to ~200 µs for the next job (GEMMs come in bursts), then sleep.
-      auto start = std::chrono::steady_clock::now();
-      for (int spins = 0; generation_.load(std::memory_order_acquire) == seen; spins++) {
-        FP8LM_PAUSE();
-        if ((spins & 255) == 255 &&
-            std::chrono::steady_clock::now() - start > std::chrono::microseconds(200)) {
-          std::unique_lock<std::mutex> lock(mutex_);
-          wake_.wait(lock, [&] { return generation_.load(std::memory_order_acquire) != seen; });
-          break;
-        }
-      }
-      seen = generation_.load(std::memory_order_acquire);
-      if (id < active_) {
-        (*job_)(id);
-        remaining_.fetch_sub(1, std::memory_order_release);
-      }
-    }
-  }
-
-  const int size_;
-  std::mutex mutex_;
-  std::condition_variable wake_;
-  std::atomic<uint64_t> generation_{0};
-  std::atomic<int> remaining_{0};
-  const std::function<void(int)>* job_ = nullptr;
-  int active_ = 0;
-};
-
-// One pool per process, created on first use (under gemm_mutex) and never destroyed: its threads
-// sleep until the process exits.
-Pool* pool = nullptr;
-
-Pool& get_pool(int threads) {
-  if (pool == nullptr || pool->size() < threads) {
-    // A bigger pool replaces a smaller one; the old one's threads keep sleeping (rare: tests only).
-    pool = new Pool(threads);
-  }
-  return *pool;
-}
 
 // ---------------------------------------------------------------------------------------------
 // Scratch for the packed operands, 64-byte aligned, grown on demand (one GEMM at a time).
@@ -205,13 +115,6 @@ PackFn pack_fn(const Operand& x) {
 
 inline long ceil_div(long a, long b) { return (a + b - 1) / b; }
 
-// Splits [0, n) into `parts` nearly equal contiguous ranges; returns range `t`.
-inline void split(long n, int parts, int t, long& lo, long& hi) {
-  lo = n * t / parts;
-  hi = n * (t + 1) / parts;
-}
-
-std::mutex gemm_mutex;  // one GEMM at a time uses the pool and the scratch buffers
 
 }  // namespace
 
@@ -226,7 +129,7 @@ void gemm(const GemmArgs& g, const Kernel& kern, int threads) {
   const double flops = 2.0 * static_cast<double>(m) * static_cast<double>(n) * static_cast<double>(k);
   const int nt = flops < 4e6 ? 1 : std::max(1, threads);
 
-  std::lock_guard<std::mutex> lock(gemm_mutex);
+  std::lock_guard<std::mutex> lock(pool_mutex());  // the pool and the scratch buffers
   float* pa = scratch_a.get(static_cast<size_t>(mp * mr) * std::max<long>(k, 1));
   float* pb = scratch_b.get(static_cast<size_t>(np * nr) * std::max<long>(k, 1));
   if (pa == nullptr || pb == nullptr) throw std::bad_alloc();
@@ -235,80 +138,80 @@ void gemm(const GemmArgs& g, const Kernel& kern, int threads) {
   const bool a_rows = !g.a.trans;
   const bool b_rows = g.b.trans;
 
-  Pool& workers = get_pool(nt);
-
-  // Phase 1: C = beta * C + bias (or 0), and pack both operands. Work units are panels.
+  // Phase 1: C = beta * C + bias (or 0), and pack both operands. Work is handed out in small
+  // chunks through an atomic counter, so a core that another process slows down takes less of it.
   const long units_a = nkb * mp, units_b = nkb * np;
-  workers.run(nt, [&](int t) {
-    long lo, hi;
-    split(m, nt, t, lo, hi);
-    for (long i = lo; i < hi; i++) {
-      float* ci = g.c + i * n;
-      if (g.beta == 0.0f) {
-        if (g.bias != nullptr) {
-          std::memcpy(ci, g.bias, static_cast<size_t>(n) * sizeof(float));
-        } else {
-          std::memset(ci, 0, static_cast<size_t>(n) * sizeof(float));
+  std::atomic<long> next_row{0}, next_unit{0};
+  parallel(nt, [&](int) {
+    for (long i0; (i0 = next_row.fetch_add(16, std::memory_order_relaxed)) < m;) {
+      for (long i = i0; i < std::min(i0 + 16, m); i++) {
+        float* ci = g.c + i * n;
+        if (g.beta == 0.0f) {
+          if (g.bias != nullptr) {
+            std::memcpy(ci, g.bias, static_cast<size_t>(n) * sizeof(float));
+          } else {
+            std::memset(ci, 0, static_cast<size_t>(n) * sizeof(float));
+          }
+        } else if (g.bias != nullptr) {
+          for (long j = 0; j < n; j++) ci[j] = g.beta * ci[j] + g.bias[j];
+        } else if (g.beta != 1.0f) {
+          for (long j = 0; j < n; j++) ci[j] = g.beta * ci[j];
         }
-      } else if (g.bias != nullptr) {
-        for (long j = 0; j < n; j++) ci[j] = g.beta * ci[j] + g.bias[j];
-      } else if (g.beta != 1.0f) {
-        for (long j = 0; j < n; j++) ci[j] = g.beta * ci[j];
       }
     }
-    split(units_a + units_b, nt, t, lo, hi);
-    for (long u = lo; u < hi; u++) {
-      const bool is_a = u < units_a;
-      const long v = is_a ? u : u - units_a;
-      const long panels = is_a ? mp : np;
-      const long kb = v / panels, ip = v % panels;
-      const long p0 = kb * kc, kcb = std::min(kc, k - p0);
-      if (is_a) {
-        const long i0 = ip * mr;
-        pack_a(g.a, a_rows, i0, std::min<long>(mr, m - i0), p0, kcb, mr, pa + p0 * mp * mr + ip * mr * kcb);
-      } else {
-        const long j0 = ip * nr;
-        pack_b(g.b, b_rows, j0, std::min<long>(nr, n - j0), p0, kcb, nr, pb + p0 * np * nr + ip * nr * kcb);
+    for (long u0; (u0 = next_unit.fetch_add(4, std::memory_order_relaxed)) < units_a + units_b;) {
+      for (long u = u0; u < std::min(u0 + 4, units_a + units_b); u++) {
+        const bool is_a = u < units_a;
+        const long v = is_a ? u : u - units_a;
+        const long panels = is_a ? mp : np;
+        const long kb = v / panels, ip = v % panels;
+        const long p0 = kb * kc, kcb = std::min(kc, k - p0);
+        if (is_a) {
+          const long i0 = ip * mr;
+          pack_a(g.a, a_rows, i0, std::min<long>(mr, m - i0), p0, kcb, mr, pa + p0 * mp * mr + ip * mr * kcb);
+        } else {
+          const long j0 = ip * nr;
+          pack_b(g.b, b_rows, j0, std::min<long>(nr, n - j0), p0, kcb, nr, pb + p0 * np * nr + ip * nr * kcb);
+        }
       }
     }
   });
   if (k == 0) return;
 
-  // Phase 2: each thread owns a contiguous range of row panels (or of column panels when the
-  // output is wide and short) and walks it in mc x nc blocks, kc deep.
+  // Phase 2: C is cut into tiles of mct row panels x nct column panels (at most mc x nc, and small
+  // enough for about 4 tiles per thread); threads take tiles from a counter, column-major so that
+  // tiles taken one after another share their columns of B. In a tile: kc-deep slices of K, then
+  // one B micro-panel (kc x nr, in L1) against every A micro-panel of the tile (mc x kc, in L2).
   const long mcp = std::max<long>(1, kern.mc / mr), ncp = std::max<long>(1, kern.nc / nr);
-  const bool split_rows = mp >= np || mp >= 4L * nt;
-  workers.run(nt, [&](int t) {
-    long i_lo = 0, i_hi = mp, j_lo = 0, j_hi = np;
-    if (split_rows) {
-      split(mp, nt, t, i_lo, i_hi);
-    } else {
-      split(np, nt, t, j_lo, j_hi);
-    }
-    alignas(64) float tile[16 * 64];  // edge tiles (mr * nr ≤ 1024)
-    for (long jc = j_lo; jc < j_hi; jc += ncp) {
-      const long jc_end = std::min(jc + ncp, j_hi);
+  const long want = 4L * nt;
+  const long mct = std::clamp<long>(ceil_div(mp, want), 1, mcp);
+  const long tiles_m = ceil_div(mp, mct);
+  const long nct = tiles_m >= want ? ncp : std::clamp<long>(ceil_div(np, ceil_div(want, tiles_m)), 1, ncp);
+  const long tiles_n = ceil_div(np, nct);
+  std::atomic<long> next_tile{0};
+  parallel(nt, [&](int) {
+    alignas(64) float edge[16 * 64];  // edge tiles (mr * nr ≤ 1024)
+    for (long t; (t = next_tile.fetch_add(1, std::memory_order_relaxed)) < tiles_m * tiles_n;) {
+      const long ic = (t % tiles_m) * mct, ic_end = std::min(ic + mct, mp);
+      const long jc = (t / tiles_m) * nct, jc_end = std::min(jc + nct, np);
       for (long kb = 0; kb < nkb; kb++) {
         const long p0 = kb * kc, kcb = std::min(kc, k - p0);
         const float* ablock = pa + p0 * mp * mr;
         const float* bblock = pb + p0 * np * nr;
-        for (long ic = i_lo; ic < i_hi; ic += mcp) {
-          const long ic_end = std::min(ic + mcp, i_hi);
-          for (long jp = jc; jp < jc_end; jp++) {
-            const float* bp = bblock + jp * nr * kcb;
-            const long j0 = jp * nr, wj = std::min<long>(nr, n - j0);
-            for (long ip = ic; ip < ic_end; ip++) {
-              const float* ap = ablock + ip * mr * kcb;
-              const long i0 = ip * mr, wi = std::min<long>(mr, m - i0);
-              float* c = g.c + i0 * n + j0;
-              if (wi == mr && wj == nr) {
-                kern.fn(kcb, ap, bp, c, n, g.alpha);
-              } else {
-                std::memset(tile, 0, sizeof(float) * static_cast<size_t>(mr * nr));
-                kern.fn(kcb, ap, bp, tile, nr, g.alpha);
-                for (long i = 0; i < wi; i++)
-                  for (long j = 0; j < wj; j++) c[i * n + j] += tile[i * nr + j];
-              }
+        for (long jp = jc; jp < jc_end; jp++) {
+          const float* bp = bblock + jp * nr * kcb;
+          const long j0 = jp * nr, wj = std::min<long>(nr, n - j0);
+          for (long ip = ic; ip < ic_end; ip++) {
+            const float* ap = ablock + ip * mr * kcb;
+            const long i0 = ip * mr, wi = std::min<long>(mr, m - i0);
+            float* c = g.c + i0 * n + j0;
+            if (wi == mr && wj == nr) {
+              kern.fn(kcb, ap, bp, c, n, g.alpha);
+            } else {
+              std::memset(edge, 0, sizeof(float) * static_cast<size_t>(mr * nr));
+              kern.fn(kcb, ap, bp, edge, nr, g.alpha);
+              for (long i = 0; i < wi; i++)
+                for (long j = 0; j < wj; j++) c[i * n + j] += edge[i * nr + j];
             }
           }
         }

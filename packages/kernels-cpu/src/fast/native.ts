@@ -3,7 +3,7 @@
 // imports (with the TypeScript reference only) where there is no addon or no Node.
 
 /** The calling convention this wrapper speaks; the addon reports its own as `abi`. */
-const ABI = 1;
+const ABI = 2;
 
 /** What the loaded addon runs with. */
 export interface FastPathInfo {
@@ -54,6 +54,48 @@ export interface NativeAddon {
   ): void;
   info(): FastPathInfo;
   configure(kernel: string | null, threads: number | null): FastPathInfo;
+  layernormForward(
+    x: Float32Array,
+    weight: Float32Array,
+    bias: Float32Array,
+    out: Float32Array,
+    mean: Float32Array,
+    rstd: Float32Array,
+    rows: number,
+    C: number,
+    eps: number,
+  ): void;
+  layernormBackward(
+    dout: Float32Array,
+    x: Float32Array,
+    weight: Float32Array,
+    mean: Float32Array,
+    rstd: Float32Array,
+    dx: Float32Array,
+    dweight: Float32Array,
+    dbias: Float32Array,
+    rows: number,
+    C: number,
+  ): void;
+  attentionForward(
+    qkv: Float32Array,
+    out: Float32Array,
+    att: Float32Array,
+    B: number,
+    T: number,
+    C: number,
+    NH: number,
+  ): void;
+  attentionBackward(
+    dout: Float32Array,
+    qkv: Float32Array,
+    att: Float32Array,
+    dqkv: Float32Array,
+    B: number,
+    T: number,
+    C: number,
+    NH: number,
+  ): void;
 }
 
 interface NodeLike {

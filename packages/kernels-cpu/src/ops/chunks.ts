@@ -6,7 +6,13 @@ import type { CpuTensor } from '../cpu-tensor.js';
 export const CHUNK = 1 << 15;
 
 /** Decodes `t[start, start+len)` into `dst[0, len)` as f32 times `scaleInv`. */
-export function loadChunk(t: CpuTensor, start: number, len: number, scaleInv: number, dst: Float32Array): void {
+export function loadChunk(
+  t: CpuTensor,
+  start: number,
+  len: number,
+  scaleInv: number,
+  dst: Float32Array,
+): void {
   const out = dst.subarray(0, len);
   if (t.dtype === 'f32') {
     const src = (t.data as Float32Array).subarray(start, start + len);

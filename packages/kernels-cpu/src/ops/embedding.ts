@@ -1,29 +1,33 @@
 import { type DeviceTensor, formatShape } from '@fp8lm/tensor-interface';
 import { checkIds, dims, expectShape, f32, i32 } from '../layer-checks.js';
 
-/** Checks tokens `[B, T]`, the `[V, C]` and `[maxT ≥ T, C]` tables, and `act` `[B, T, C]` (out or dout). */
+/**
+ * Checks tokens `[B, T]`, a `[V, C]` table, a `[maxT ≥ T, C]` table and an activation `[B, T, C]`. C is
+ * read from the table in the forward pass (`out` must fit the parameters) and from the activation in
+ * the backward pass (the gradients must fit `dout`), so the error names the tensor that is off.
+ */
 function check(
   tokens: DeviceTensor<'i32'>,
   table: DeviceTensor<'f32'>,
   positions: DeviceTensor<'f32'>,
   act: DeviceTensor<'f32'>,
-  names: readonly [string, string, string],
+  pass: 'forward' | 'backward',
 ) {
+  const [eName, pName, aName] = pass === 'forward' ? ['wte', 'wpe', 'out'] : ['dwte', 'dwpe', 'dout'];
   const tok = i32(tokens, 'tokens');
-  const [e, p, a] = [f32(table, names[0]), f32(positions, names[1]), f32(act, names[2])];
+  const [e, p, a] = [f32(table, eName), f32(positions, pName), f32(act, aName)];
   const [B, T] = dims(tok, 'tokens', ['B', 'T']);
-  // C comes from the parameter table in the forward pass and from dout in the backward pass.
-  const [V, C] =
-    names[2] === 'out' ? dims(e, names[0], ['V', 'C']) : [e.shape[0], dims(a, 'dout', ['B', 'T', 'C'])[2]];
-  expectShape(e, names[0], [V, C], '[V, C]');
-  const [maxT] = dims(p, names[1], ['maxT', 'C']);
+  const V = dims(e, eName, ['V', 'C'])[0];
+  const C = pass === 'forward' ? e.shape[1] : dims(a, aName, ['B', 'T', 'C'])[2];
+  expectShape(e, eName, [V, C], '[V, C]');
+  const [maxT] = dims(p, pName, ['maxT', 'C']);
   if (maxT < T) {
     throw new RangeError(
-      `${names[1]}: expected at least T = ${T} rows of C = ${C}, found ${formatShape(p.shape)}`,
+      `${pName}: expected at least T = ${T} rows of C = ${C}, found ${formatShape(p.shape)}`,
     );
   }
-  expectShape(p, names[1], [maxT, C], '[maxT, C]');
-  expectShape(a, names[2], [B, T, C], '[B, T, C]');
+  expectShape(p, pName, [maxT, C], '[maxT, C]');
+  expectShape(a, aName, [B, T, C], '[B, T, C]');
   checkIds(tok.data, V, 'tokens');
   return { tok: tok.data, e: e.data, p: p.data, a: a.data, B, T, C };
 }
@@ -35,7 +39,7 @@ export function embeddingForward(
   wpe: DeviceTensor<'f32'>,
   out: DeviceTensor<'f32'>,
 ): void {
-  const { tok, e, p, a: y, B, T, C } = check(tokens, wte, wpe, out, ['wte', 'wpe', 'out']);
+  const { tok, e, p, a: y, B, T, C } = check(tokens, wte, wpe, out, 'forward');
   for (let b = 0; b < B; b++) {
     for (let t = 0; t < T; t++) {
       const row = (b * T + t) * C;
@@ -52,7 +56,7 @@ export function embeddingBackward(
   dwte: DeviceTensor<'f32'>,
   dwpe: DeviceTensor<'f32'>,
 ): void {
-  const { tok, e: dE, p: dP, a: g, B, T, C } = check(tokens, dwte, dwpe, dout, ['dwte', 'dwpe', 'dout']);
+  const { tok, e: dE, p: dP, a: g, B, T, C } = check(tokens, dwte, dwpe, dout, 'backward');
   for (let b = 0; b < B; b++) {
     for (let t = 0; t < T; t++) {
       const row = (b * T + t) * C;

@@ -72,7 +72,8 @@ function positiveScale(arg: ScaleArg | undefined, argument: string): number {
 
 function flag(value: unknown, argument: string): boolean {
   if (value === undefined) return false;
-  if (typeof value !== 'boolean') throw new TypeError(`${argument}: expected a boolean, found ${String(value)}`);
+  if (typeof value !== 'boolean')
+    throw new TypeError(`${argument}: expected a boolean, found ${String(value)}`);
   return value;
 }
 

@@ -1,10 +1,5 @@
 import { dequantize as dequantizeHost } from '@fp8lm/fp8-format';
-import type {
-  DeviceTensor,
-  GemmInputDType,
-  GemmOptions,
-  GemmOutputDType,
-} from '@fp8lm/tensor-interface';
+import type { DeviceTensor, GemmInputDType, GemmOptions, GemmOutputDType } from '@fp8lm/tensor-interface';
 import { requireNative, SRC_BF16, SRC_F32, SRC_TABLE8, SRC_TABLE16 } from '../fast/native.js';
 import { finishGemm, type GemmOperand, planGemm } from './gemm-args.js';
 

@@ -1,10 +1,5 @@
 import { dequantize as dequantizeHost } from '@fp8lm/fp8-format';
-import type {
-  DeviceTensor,
-  GemmInputDType,
-  GemmOptions,
-  GemmOutputDType,
-} from '@fp8lm/tensor-interface';
+import type { DeviceTensor, GemmInputDType, GemmOptions, GemmOutputDType } from '@fp8lm/tensor-interface';
 import { finishGemm, type GemmOperand, type GemmPlan, planGemm } from './gemm-args.js';
 
 /**

@@ -6,7 +6,12 @@ import { CHUNK, loadChunk } from './chunks.js';
 const scratch = new Float32Array(CHUNK);
 
 /** Backend op: `out[index] = Σ (decode(x_i) · scaleInv)²`, accumulated in f64. */
-export function sumSquares(x: DeviceTensor, out: DeviceTensor<'f32'>, index = 0, options: { scaleInv?: ScaleArg } = {}): void {
+export function sumSquares(
+  x: DeviceTensor,
+  out: DeviceTensor<'f32'>,
+  index = 0,
+  options: { scaleInv?: ScaleArg } = {},
+): void {
   const t = asCpu(x, 'x');
   if (t.dtype === 'i32') throw new TypeError('x: expected a float or code dtype, found i32');
   const o = asCpu(out, 'out', ['f32']);

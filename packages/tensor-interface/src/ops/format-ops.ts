@@ -26,7 +26,27 @@ export interface DequantizeOptions {
   scaleInv?: ScaleArg;
 }
 
-/** Format ops: quantize with fused amax, dequantize, amax. Bit-exact with @fp8lm/fp8-format on every backend. */
+/** Options of {@link FormatOps.computeScale}. */
+export interface ComputeScaleOptions {
+  /** Largest finite value of the target format (448 for E4M3). */
+  fpMax: number;
+  /** `scale = fpMax / amax / 2^margin` (default 0). */
+  margin?: number;
+  /** Element of the amax tensor to read (default 0). */
+  amaxIndex?: number;
+}
+
+/** Options of {@link FormatOps.quantizeBlocks}. */
+export interface QuantizeBlocksOptions {
+  /** Rows of a block (1 for 1×32 / 1×128 row blocks, 32 or 128 for column blocks and tiles). */
+  blockRows: number;
+  /** Columns of a block. */
+  blockCols: number;
+  /** For f32 scales: any float32 (`'f32'`, DeepSeek-V3, default) or a power of two (`'pow2'`). Ignored for E8M0. */
+  scaleType?: 'f32' | 'pow2';
+}
+
+/** Format ops: quantize with fused amax, dequantize, amax, current scaling on the device. Bit-exact with @fp8lm/fp8-format on every backend. */
 export interface FormatOps {
   /** `dst[i] = encode(fround(src[i] * scale))`, with the source's amax fused in (see {@link QuantizeOptions}). */
   quantize(src: DeviceTensor<'f32'>, dst: DeviceTensor<CodeDType>, options?: QuantizeOptions): void;
@@ -34,4 +54,32 @@ export interface FormatOps {
   dequantize(src: DeviceTensor<CodeDType>, dst: DeviceTensor<'f32'>, options?: DequantizeOptions): void;
   /** Writes `max |src[i]|` (NaN if any element is NaN, 0 for an empty tensor) to `out[index]`. */
   amax(src: DeviceTensor<'f32'>, out: DeviceTensor<'f32'>, index?: number): void;
+  /**
+   * Current per-tensor scaling without a host round trip: `scale[0] = fround(fround(fpMax·2^-margin) /
+   * amax[amaxIndex])` clamped to [2^-127, FLT_MAX], and `scaleInv[0] = fround(1 / scale[0])`. A zero or
+   * non-finite amax leaves both as they were (the previous scale), as @fp8lm/scaling's `computeScale`.
+   */
+  computeScale(
+    amax: DeviceTensor<'f32'>,
+    scale: DeviceTensor<'f32'>,
+    scaleInv: DeviceTensor<'f32'>,
+    options: ComputeScaleOptions,
+  ): void;
+  /**
+   * Block quantization of a 2-D f32 tensor `[R, C]` into codes of the same shape, one scale per block of
+   * `blockRows × blockCols` (edge blocks may be partial), written as the `scaleInv` grid
+   * `[ceil(R / blockRows), ceil(C / blockCols)]` that GEMM's `aBlocks`/`bBlocks` take.
+   * - `scaleInv` f32: `scale = fpMax / blockAmax` as `computeScale` (power of two for `scaleType: 'pow2'`;
+   *   1 for an all-zero or non-finite block), `scaleInv = fround(1 / scale)` (as @fp8lm/scaling's `quantizeBlocks`).
+   * - `scaleInv` E8M0 (OCP MX): `X = 2^(floor(log2 blockAmax) - emax)` clamped to 2^±127 (2^-127 for an
+   *   all-zero block, NaN 0xFF and zero codes for a block with NaN/Inf), codes `encode(fround(x / X))`,
+   *   as fp8-format's `quantizeMX` with the 'floor' rule.
+   * Codes saturate and round to nearest even.
+   */
+  quantizeBlocks(
+    src: DeviceTensor<'f32'>,
+    dst: DeviceTensor<'e4m3' | 'e5m2'>,
+    scaleInv: DeviceTensor<'f32'> | DeviceTensor<'e8m0'>,
+    options: QuantizeBlocksOptions,
+  ): void;
 }

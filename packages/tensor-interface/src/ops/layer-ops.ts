@@ -54,8 +54,9 @@ export interface LossSumOptions {
  *   RangeError, each naming the argument with the expected and found shape. Token ids and targets
  *   are device data: on the CPU backend an id outside `0..V-1` is a RangeError; a device backend
  *   cannot check them without a sync, and the result is then undefined.
- * - Shapes are exact: `[B, T, C]` activations are rank 3 (not `[B·T, C]`), except for the ops documented
- *   as taking `[..., C]` (layernorm, GELU, residual, the bias ops), which accept any leading dimensions.
+ * - Shapes are exact: embedding, attention and cross-entropy take rank-3 `[B, T, ·]` activations (not
+ *   `[B·T, ·]`); layernorm and the bias ops take `[..., C]` with any leading dimensions; GELU and
+ *   residual take any shape (all operands the same).
  * - Reductions (means, variances, softmax sums, dot products) are accumulated in f32 or better, in
  *   any order; the conformance suite allows for the difference with per-op tolerances.
  */

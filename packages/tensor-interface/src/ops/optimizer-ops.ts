@@ -72,9 +72,19 @@ export interface OptimizerOps {
    * v to `stats[0..2]` (NaN if any is NaN); when v is grouped, writes each group's `[max, smallest
    * non-zero]` of the new v to `groupStats[2g], groupStats[2g+1]` (0 when the group is all zero).
    */
-  adamwStats(tensors: AdamWTensors, hyper: AdamWHyper, stats: DeviceTensor<'f32'>, groupStats?: DeviceTensor<'f32'>): void;
+  adamwStats(
+    tensors: AdamWTensors,
+    hyper: AdamWHyper,
+    stats: DeviceTensor<'f32'>,
+    groupStats?: DeviceTensor<'f32'>,
+  ): void;
   /** Stage 2: recomputes the stage-1 update and writes master, m and v with the new scales. */
   adamwApply(tensors: AdamWTensors, hyper: AdamWHyper, next: AdamWNextScales): void;
   /** `out[index] = Σ (decode(x_i) · scaleInv)²` in f32 or better (global-norm clipping, non-finite detection). */
-  sumSquares(x: DeviceTensor, out: DeviceTensor<'f32'>, index?: number, options?: { scaleInv?: ScaleArg }): void;
+  sumSquares(
+    x: DeviceTensor,
+    out: DeviceTensor<'f32'>,
+    index?: number,
+    options?: { scaleInv?: ScaleArg },
+  ): void;
 }

@@ -1,0 +1,377 @@
+import { E4M3, E5M2, FORMATS } from '@fp8lm/fp8-format';
+import {
+  countSaturated,
+  currentRecipe,
+  delayedRecipe,
+  ScalingMeta,
+  type ScalingMetaJSON,
+  type ScalingRecipe,
+} from '@fp8lm/scaling';
+import type { Backend, DeviceTensor, ScaleArg } from '@fp8lm/tensor-interface';
+import type { LinearRecipe, WeightGrad, WeightRef } from './linear-types.js';
+
+/** The four FP8 tensors of a linear layer, in the order of their amax slots. */
+export const LINEAR_TENSORS = ['x', 'w', 'dy', 'dw'] as const;
+/** One of {@link LINEAR_TENSORS}. */
+export type LinearTensor = (typeof LINEAR_TENSORS)[number];
+
+/** Options of {@link Linear}. */
+export interface LinearOptions {
+  /** Name for errors and metrics, e.g. `h0.attn.qkv`. */
+  name: string;
+  inFeatures: number;
+  outFeatures: number;
+  recipe: LinearRecipe;
+  /** Count zero and ±max codes of every FP8 tensor at `endStep` (reads the codes back). Default false. */
+  diagnostics?: boolean;
+}
+
+/** Per-tensor figures of the last step, for metrics. */
+export interface LinearDiagnostics {
+  scale: number;
+  amax: number;
+  /** Fraction of codes that are zero (underflows plus exact zeros of the input). */
+  underflow: number;
+  /** Fraction of codes at ±max (or ±Inf): saturated values. */
+  saturation: number;
+}
+
+interface Quantized {
+  codes: DeviceTensor<'e4m3' | 'e5m2'>;
+  /** Decode multiplier for the GEMM: a number (delayed) or a device scalar (current, computed on the device). */
+  scaleInv: ScaleArg;
+}
+
+/**
+ * A linear layer `y = x·Wᵀ + b` whose GEMMs run in f32, bf16 or FP8, per its recipe (MS-AMP /
+ * TransformerEngine style):
+ * - forward: x → E4M3 (its ScalingMeta), W → E4M3 from the optimizer's master, `y = x_q·W_qᵀ` with f32
+ *   accumulation; the FP8 copy of x (1 byte per element) is what backward keeps, not f32;
+ * - backward: dy → E5M2 (HYBRID) or E4M3, `dx += dy_q·W_q`, `dW = dy_qᵀ·x_q` stored as E4M3 with its own scale;
+ * - scaling: delayed (amax history, the scale of step t comes from earlier steps' amaxes; during warm-up
+ *   and for the `current` recipe, the scale is computed on the device from this tensor's own amax).
+ * Every amax is written by the fused ops into one small device tensor and read once per step in
+ * `endStep`, so the host never waits on the device mid-step for delayed scaling.
+ */
+export class Linear {
+  readonly name: string;
+  readonly inFeatures: number;
+  readonly outFeatures: number;
+  readonly recipe: Required<LinearRecipe>;
+  readonly metas: Record<LinearTensor, ScalingMeta>;
+  readonly #b: Backend;
+  readonly #scaling: ScalingRecipe;
+  readonly #diagnose: boolean;
+  readonly #amax: DeviceTensor<'f32'>;
+  /** Device scalars for current scaling, per tensor: [scale, scaleInv]. */
+  readonly #deviceScales: Record<LinearTensor, [DeviceTensor<'f32'>, DeviceTensor<'f32'>]>;
+  readonly #buffers = new Map<string, DeviceTensor>();
+  #x: Quantized | DeviceTensor<'f32'> | DeviceTensor<'bf16'> | null = null;
+  #w: Quantized | DeviceTensor<'f32'> | DeviceTensor<'bf16'> | null = null;
+  #rows = 0;
+  #dw: { tensor: DeviceTensor<'f32' | 'e4m3'>; scaleInv: ScaleArg } | null = null;
+  #used: Record<LinearTensor, { scale: ScaleArg; codes?: DeviceTensor } | null> = {
+    x: null,
+    w: null,
+    dy: null,
+    dw: null,
+  };
+  #lastDiagnostics: Record<string, LinearDiagnostics> = {};
+
+  constructor(backend: Backend, options: LinearOptions) {
+    const { name, inFeatures, outFeatures, recipe } = options;
+    for (const [key, v] of Object.entries({ inFeatures, outFeatures })) {
+      if (!Number.isSafeInteger(v) || v < 1)
+        throw new RangeError(`${key}: expected a positive integer for ${name}, found ${v}`);
+    }
+    if (!['fp32', 'bf16', 'fp8'].includes(recipe?.precision)) {
+      throw new RangeError(
+        `recipe.precision: expected fp32, bf16 or fp8 for ${name}, found ${JSON.stringify(recipe?.precision)}`,
+      );
+    }
+    this.recipe = {
+      precision: recipe.precision,
+      gradFormat: recipe.gradFormat ?? 'e5m2',
+      scaling: recipe.scaling ?? 'delayed',
+      granularity: recipe.granularity ?? 'tensor',
+      historyLength: recipe.historyLength ?? 16,
+      margin: recipe.margin ?? 0,
+    };
+    if (this.recipe.granularity !== 'tensor') {
+      throw new RangeError(
+        `recipe.granularity: ${name} supports 'tensor' scaling on the Backend; block scaling ('mx', 'deepseek') is a GEMM option (aBlocks/bBlocks) without a device-side block quantizer yet`,
+      );
+    }
+    if (!['e5m2', 'e4m3'].includes(this.recipe.gradFormat)) {
+      throw new RangeError(
+        `recipe.gradFormat: expected e5m2 or e4m3, found ${JSON.stringify(this.recipe.gradFormat)}`,
+      );
+    }
+    if (!['delayed', 'current'].includes(this.recipe.scaling)) {
+      throw new RangeError(
+        `recipe.scaling: expected delayed or current, found ${JSON.stringify(this.recipe.scaling)}`,
+      );
+    }
+    this.name = name;
+    this.inFeatures = inFeatures;
+    this.outFeatures = outFeatures;
+    this.#b = backend;
+    this.#diagnose = options.diagnostics ?? false;
+    const margin = this.recipe.margin;
+    this.#scaling = this.recipe.scaling === 'delayed' ? delayedRecipe({ margin }) : currentRecipe({ margin });
+    const historyLength = this.recipe.scaling === 'delayed' ? this.recipe.historyLength : 1;
+    const formatOf = (t: LinearTensor) => (t === 'dy' ? FORMATS[this.recipe.gradFormat] : E4M3);
+    this.metas = Object.fromEntries(
+      LINEAR_TENSORS.map((t) => [t, new ScalingMeta(formatOf(t), { historyLength })]),
+    ) as Record<LinearTensor, ScalingMeta>;
+    this.#amax = backend.alloc('f32', [LINEAR_TENSORS.length]);
+    this.#deviceScales = Object.fromEntries(
+      LINEAR_TENSORS.map((t) => [
+        t,
+        [
+          backend.upload('f32', [1], new Float32Array([1])),
+          backend.upload('f32', [1], new Float32Array([1])),
+        ],
+      ]),
+    ) as Record<LinearTensor, [DeviceTensor<'f32'>, DeviceTensor<'f32'>]>;
+  }
+
+  /** A scratch tensor of this layer, reallocated when the row count changes. */
+  #buffer<D extends 'f32' | 'bf16' | 'e4m3' | 'e5m2'>(
+    key: string,
+    dtype: D,
+    shape: number[],
+  ): DeviceTensor<D> {
+    const id = `${key}:${dtype}`;
+    const t = this.#buffers.get(id);
+    if (t && t.shape.join() === shape.join()) return t as DeviceTensor<D>;
+    if (t) this.#b.dispose(t);
+    const fresh = this.#b.alloc(dtype, shape);
+    this.#buffers.set(id, fresh);
+    return fresh;
+  }
+
+  /**
+   * Quantizes an f32 tensor with its ScalingMeta: delayed scaling once the history is full (a host
+   * number from earlier amaxes), otherwise just in time (amax → scale on the device → cast). The
+   * tensor's amax goes to its slot either way.
+   */
+  #quantize(kind: LinearTensor, src: DeviceTensor<'f32'>, dst: DeviceTensor<'e4m3' | 'e5m2'>): Quantized {
+    const slot = LINEAR_TENSORS.indexOf(kind);
+    const meta = this.metas[kind];
+    if (this.recipe.scaling === 'delayed' && !meta.isWarmup) {
+      this.#b.quantize(src, dst, { scale: meta.scale, amaxOut: this.#amax, amaxIndex: slot });
+      this.#used[kind] = { scale: meta.scale, codes: dst };
+      return { codes: dst, scaleInv: meta.scaleInv };
+    }
+    const [scale, scaleInv] = this.#deviceScales[kind];
+    this.#b.amax(src, this.#amax, slot);
+    this.#b.computeScale(this.#amax, scale, scaleInv, {
+      fpMax: meta.format.maxFinite,
+      margin: this.recipe.margin,
+      amaxIndex: slot,
+    });
+    this.#b.quantize(src, dst, { scale });
+    this.#used[kind] = { scale, codes: dst };
+    return { codes: dst, scaleInv };
+  }
+
+  /** The master weight as f32 `[out, in]` (a view of the master itself when it is already f32). */
+  #weightF32(weight: WeightRef): DeviceTensor<'f32'> {
+    const { tensor, scaleInv } = weight;
+    if (tensor.size !== this.outFeatures * this.inFeatures) {
+      throw new RangeError(
+        `weight: ${this.name} needs ${this.outFeatures}×${this.inFeatures} elements, found ${tensor.size}`,
+      );
+    }
+    const shape = [this.outFeatures, this.inFeatures];
+    if (tensor.dtype === 'f32' && scaleInv === 1) return this.#b.view(tensor as DeviceTensor<'f32'>, shape);
+    const w = this.#buffer('w32', 'f32', shape);
+    this.#b.dequantize(tensor as DeviceTensor<'f16' | 'bf16'>, w, { scaleInv });
+    return w;
+  }
+
+  #checkRows(t: DeviceTensor, features: number, argument: string): number {
+    if (t.shape.length !== 2 || t.shape[1] !== features) {
+      throw new RangeError(
+        `${argument}: ${this.name} expects a 2-D [N, ${features}] tensor, found [${t.shape.join(', ')}]`,
+      );
+    }
+    return t.shape[0];
+  }
+
+  /** `y = x·Wᵀ (+ bias)`; overwrites y and keeps what backward needs. */
+  forward(
+    x: DeviceTensor<'f32'>,
+    weight: WeightRef,
+    bias: DeviceTensor<'f32'> | undefined,
+    y: DeviceTensor<'f32'>,
+  ): void {
+    const n = this.#checkRows(x, this.inFeatures, 'x');
+    if (this.#checkRows(y, this.outFeatures, 'y') !== n)
+      throw new RangeError(`y: ${this.name} needs ${n} rows like x, found ${y.shape[0]}`);
+    this.#rows = n;
+    const w = this.#weightF32(weight);
+    const b = this.#b;
+    if (this.recipe.precision === 'fp32') {
+      this.#x = x;
+      this.#w = w;
+      b.gemm(x, w, y, { transB: true, bias });
+      return;
+    }
+    if (this.recipe.precision === 'bf16') {
+      const xb = this.#buffer('x', 'bf16', [n, this.inFeatures]);
+      const wb = this.#buffer('w', 'bf16', [this.outFeatures, this.inFeatures]);
+      b.quantize(x, xb);
+      b.quantize(w, wb);
+      this.#x = xb;
+      this.#w = wb;
+      b.gemm(xb, wb, y, { transB: true, bias });
+      return;
+    }
+    const xq = this.#quantize('x', x, this.#buffer('x', 'e4m3', [n, this.inFeatures]));
+    const wq = this.#quantize('w', w, this.#buffer('w', 'e4m3', [this.outFeatures, this.inFeatures]));
+    this.#x = xq;
+    this.#w = wq;
+    b.gemm(xq.codes, wq.codes, y, { transB: true, bias, aScaleInv: xq.scaleInv, bScaleInv: wq.scaleInv });
+  }
+
+  /** `dx += dy·W`, `dbias += Σ dy`, and the weight gradient `dW = dyᵀ·x` kept for {@link weightGrad}. */
+  backward(
+    dy: DeviceTensor<'f32'>,
+    dx: DeviceTensor<'f32'> | undefined,
+    dbias: DeviceTensor<'f32'> | undefined,
+  ): void {
+    const x = this.#x;
+    const w = this.#w;
+    if (x === null || w === null) throw new Error(`${this.name}: backward called before forward`);
+    const n = this.#checkRows(dy, this.outFeatures, 'dy');
+    if (n !== this.#rows)
+      throw new RangeError(`dy: ${this.name} needs ${this.#rows} rows like the forward input, found ${n}`);
+    if (dx !== undefined && this.#checkRows(dx, this.inFeatures, 'dx') !== n)
+      throw new RangeError(`dx: ${this.name} needs ${n} rows`);
+    const b = this.#b;
+    if (dbias !== undefined) b.biasBackward(dy, dbias);
+    const shapeW = [this.outFeatures, this.inFeatures];
+    if (this.recipe.precision !== 'fp8') {
+      const xt = x as DeviceTensor<'f32' | 'bf16'>;
+      const wt = w as DeviceTensor<'f32' | 'bf16'>;
+      let g: DeviceTensor<'f32' | 'bf16'> = dy;
+      if (this.recipe.precision === 'bf16') {
+        g = this.#buffer('dy', 'bf16', [n, this.outFeatures]);
+        b.quantize(dy, g as DeviceTensor<'bf16'>);
+      }
+      if (dx !== undefined) b.gemm(g, wt, dx, { beta: 1 });
+      const dw = this.#buffer('dw32', 'f32', shapeW);
+      b.gemm(g, xt, dw, { transA: true });
+      b.amax(dw, this.#amax, LINEAR_TENSORS.indexOf('dw'));
+      this.#dw = { tensor: dw, scaleInv: 1 };
+      return;
+    }
+    const xq = x as Quantized;
+    const wq = w as Quantized;
+    const dyq = this.#quantize('dy', dy, this.#buffer('dy', this.recipe.gradFormat, [n, this.outFeatures]));
+    if (dx !== undefined)
+      b.gemm(dyq.codes, wq.codes, dx, { beta: 1, aScaleInv: dyq.scaleInv, bScaleInv: wq.scaleInv });
+    const dwq = this.#buffer('dw', 'e4m3', shapeW);
+    const meta = this.metas.dw;
+    if (this.recipe.scaling === 'delayed' && !meta.isWarmup) {
+      // Straight to E4M3 from the GEMM, with the delayed scale and the fused amax of the f32 result.
+      b.gemm(dyq.codes, xq.codes, dwq, {
+        transA: true,
+        aScaleInv: dyq.scaleInv,
+        bScaleInv: xq.scaleInv,
+        outScale: meta.scale,
+        amaxOut: this.#amax,
+        amaxIndex: LINEAR_TENSORS.indexOf('dw'),
+      });
+      this.#used.dw = { scale: meta.scale, codes: dwq };
+      this.#dw = { tensor: dwq, scaleInv: meta.scaleInv };
+      return;
+    }
+    const dw32 = this.#buffer('dw32', 'f32', shapeW);
+    b.gemm(dyq.codes, xq.codes, dw32, { transA: true, aScaleInv: dyq.scaleInv, bScaleInv: xq.scaleInv });
+    const q = this.#quantize('dw', dw32, dwq);
+    this.#dw = { tensor: dwq, scaleInv: q.scaleInv };
+  }
+
+  async #scalar(arg: ScaleArg): Promise<number> {
+    return typeof arg === 'number' ? arg : (await this.#b.read(arg))[0];
+  }
+
+  /** The last backward's weight gradient (f32, or E4M3 with its scale) and the amax of its unscaled values. */
+  async weightGrad(): Promise<WeightGrad & { amax: number }> {
+    if (this.#dw === null) throw new Error(`${this.name}: weightGrad called before backward`);
+    const amax = (await this.#b.read(this.#amax))[LINEAR_TENSORS.indexOf('dw')];
+    return { tensor: this.#dw.tensor, scaleInv: await this.#scalar(this.#dw.scaleInv), amax };
+  }
+
+  /** Once per step, after backward: records this step's amaxes and updates the scales (the recipe decides how). */
+  async endStep(): Promise<void> {
+    const amaxes = await this.#b.read(this.#amax);
+    const diagnostics: Record<string, LinearDiagnostics> = {};
+    for (const [slot, kind] of LINEAR_TENSORS.entries()) {
+      const used = this.#used[kind];
+      if (used === null) continue;
+      const amax = amaxes[slot];
+      const scale = await this.#scalar(used.scale);
+      this.#scaling.update(this.metas[kind], amax);
+      const entry: LinearDiagnostics = { scale, amax, underflow: Number.NaN, saturation: Number.NaN };
+      if (this.#diagnose && used.codes) {
+        const codes = (await this.#b.read(used.codes)) as Uint8Array;
+        const fmt = used.codes.dtype === 'e5m2' ? E5M2 : E4M3;
+        let zeros = 0;
+        for (const c of codes) if ((c & 0x7f) === 0) zeros++;
+        entry.underflow = zeros / codes.length;
+        entry.saturation = countSaturated(fmt, codes) / codes.length;
+      }
+      diagnostics[kind] = entry;
+      this.#used[kind] = null;
+    }
+    this.#lastDiagnostics = diagnostics;
+  }
+
+  /** Per FP8 tensor (x, w, dy, dw): scale used, amax, underflow and saturation fractions of the last step. */
+  diagnostics(): Record<string, LinearDiagnostics> {
+    return this.#lastDiagnostics;
+  }
+
+  /** The scaling metadata, JSON-serializable, for checkpoints. */
+  state(): Record<LinearTensor, ScalingMetaJSON> {
+    return Object.fromEntries(LINEAR_TENSORS.map((t) => [t, this.metas[t].toJSON()])) as Record<
+      LinearTensor,
+      ScalingMetaJSON
+    >;
+  }
+
+  /** Restores {@link state}; the device-side scales of current scaling follow the restored metas. */
+  restore(state: unknown): void {
+    const s = state as Record<LinearTensor, ScalingMetaJSON>;
+    if (typeof s !== 'object' || s === null)
+      throw new TypeError(`state: expected the scaling state of ${this.name}`);
+    for (const t of LINEAR_TENSORS) {
+      if (s[t] === undefined)
+        throw new RangeError(`state.${t}: missing in the scaling state of ${this.name}`);
+      const meta = ScalingMeta.fromJSON(s[t]);
+      (this.metas as Record<LinearTensor, ScalingMeta>)[t] = meta;
+      const [scale, scaleInv] = this.#deviceScales[t];
+      this.#b.dispose(scale);
+      this.#b.dispose(scaleInv);
+      this.#deviceScales[t] = [
+        this.#b.upload('f32', [1], new Float32Array([meta.scale])),
+        this.#b.upload('f32', [1], new Float32Array([meta.scaleInv])),
+      ];
+    }
+  }
+
+  /** Frees the layer's device tensors. */
+  dispose(): void {
+    for (const t of this.#buffers.values()) this.#b.dispose(t);
+    this.#buffers.clear();
+    for (const [s, si] of Object.values(this.#deviceScales)) {
+      this.#b.dispose(s);
+      this.#b.dispose(si);
+    }
+    this.#b.dispose(this.#amax);
+  }
+}
