@@ -7,7 +7,7 @@ import {
   type ScalingMetaJSON,
   type ScalingRecipe,
 } from '@fp8lm/scaling';
-import type { Backend, DeviceTensor, ScaleArg } from '@fp8lm/tensor-interface';
+import type { Backend, BlockScales, DeviceTensor, GemmOptions, ScaleArg } from '@fp8lm/tensor-interface';
 import type { LinearRecipe, WeightGrad, WeightRef } from './linear-types.js';
 
 /** The four FP8 tensors of a linear layer, in the order of their amax slots. */
@@ -39,7 +39,18 @@ export interface LinearDiagnostics {
 interface Quantized {
   codes: DeviceTensor<'e4m3' | 'e5m2'>;
   /** Decode multiplier for the GEMM: a number (delayed) or a device scalar (current, computed on the device). */
-  scaleInv: ScaleArg;
+  scaleInv?: ScaleArg;
+  /** Block scales instead of a per-tensor scale (MX or DeepSeek granularity). */
+  blocks?: BlockScales;
+}
+
+/** Block shape along the GEMM's reduction dimension K: `rows` = along the stored rows, `cols` = along the columns. */
+type BlockAxis = 'rows' | 'cols' | 'tile';
+
+/** GEMM options for one quantized operand. */
+function operand(q: Quantized, side: 'a' | 'b'): GemmOptions {
+  if (q.blocks) return side === 'a' ? { aBlocks: q.blocks } : { bBlocks: q.blocks };
+  return side === 'a' ? { aScaleInv: q.scaleInv } : { bScaleInv: q.scaleInv };
 }
 
 /**
@@ -69,6 +80,9 @@ export class Linear {
   #x: Quantized | DeviceTensor<'f32'> | DeviceTensor<'bf16'> | null = null;
   #w: Quantized | DeviceTensor<'f32'> | DeviceTensor<'bf16'> | null = null;
   #rows = 0;
+  /** Block granularity: x and W quantized along their rows, for the GEMMs that reduce over rows. */
+  #xRows: Quantized | null = null;
+  #wRows: Quantized | null = null;
   #dw: { tensor: DeviceTensor<'f32' | 'e4m3'>; scaleInv: ScaleArg } | null = null;
   #used: Record<LinearTensor, { scale: ScaleArg; codes?: DeviceTensor } | null> = {
     x: null,
@@ -97,9 +111,9 @@ export class Linear {
       historyLength: recipe.historyLength ?? 16,
       margin: recipe.margin ?? 0,
     };
-    if (this.recipe.granularity !== 'tensor') {
+    if (!['tensor', 'mx', 'deepseek'].includes(this.recipe.granularity)) {
       throw new RangeError(
-        `recipe.granularity: ${name} supports 'tensor' scaling on the Backend; block scaling ('mx', 'deepseek') is a GEMM option (aBlocks/bBlocks) without a device-side block quantizer yet`,
+        `recipe.granularity: expected tensor, mx or deepseek, found ${JSON.stringify(this.recipe.granularity)}`,
       );
     }
     if (!['e5m2', 'e4m3'].includes(this.recipe.gradFormat)) {
@@ -137,7 +151,7 @@ export class Linear {
   }
 
   /** A scratch tensor of this layer, reallocated when the row count changes. */
-  #buffer<D extends 'f32' | 'bf16' | 'e4m3' | 'e5m2'>(
+  #buffer<D extends 'f32' | 'bf16' | 'e4m3' | 'e5m2' | 'e8m0'>(
     key: string,
     dtype: D,
     shape: number[],
@@ -156,10 +170,15 @@ export class Linear {
    * number from earlier amaxes), otherwise just in time (amax → scale on the device → cast). The
    * tensor's amax goes to its slot either way.
    */
-  #quantize(kind: LinearTensor, src: DeviceTensor<'f32'>, dst: DeviceTensor<'e4m3' | 'e5m2'>): Quantized {
+  #quantize(
+    kind: LinearTensor,
+    src: DeviceTensor<'f32'>,
+    dst: DeviceTensor<'e4m3' | 'e5m2'>,
+    current = false,
+  ): Quantized {
     const slot = LINEAR_TENSORS.indexOf(kind);
     const meta = this.metas[kind];
-    if (this.recipe.scaling === 'delayed' && !meta.isWarmup) {
+    if (!current && this.recipe.scaling === 'delayed' && !meta.isWarmup) {
       this.#b.quantize(src, dst, { scale: meta.scale, amaxOut: this.#amax, amaxIndex: slot });
       this.#used[kind] = { scale: meta.scale, codes: dst };
       return { codes: dst, scaleInv: meta.scaleInv };
@@ -174,6 +193,34 @@ export class Linear {
     this.#b.quantize(src, dst, { scale });
     this.#used[kind] = { scale, codes: dst };
     return { codes: dst, scaleInv };
+  }
+
+  /**
+   * Block quantization for the MX (1×32 blocks, E8M0 scales) and DeepSeek-V3 (1×128 activations,
+   * 128×128 weights, f32 scales) granularities. `axis` says where the GEMM's reduction runs over the
+   * stored tensor: along its columns (`cols`: 1×b blocks), along its rows (`rows`: b×1), or both ways
+   * (`tile`: b×b, DeepSeek's weights, usable in either orientation). The amax goes to the tensor's slot
+   * for the metrics.
+   */
+  #quantizeBlocks(
+    kind: LinearTensor,
+    src: DeviceTensor<'f32'>,
+    dst: DeviceTensor<'e4m3' | 'e5m2'>,
+    axis: BlockAxis,
+    key: string,
+  ): Quantized {
+    const mx = this.recipe.granularity === 'mx';
+    const size = mx ? 32 : 128;
+    const [br, bc] = axis === 'cols' ? [1, size] : axis === 'rows' ? [size, 1] : [size, size];
+    const [rows, cols] = src.shape;
+    const grid = [Math.ceil(rows / br), Math.ceil(cols / bc)];
+    const scaleInv = mx
+      ? this.#buffer(`${key}.scales`, 'e8m0', grid)
+      : this.#buffer(`${key}.scales`, 'f32', grid);
+    this.#b.amax(src, this.#amax, LINEAR_TENSORS.indexOf(kind));
+    this.#b.quantizeBlocks(src, dst, scaleInv, { blockRows: br, blockCols: bc });
+    this.#used[kind] = { scale: Number.NaN, codes: dst };
+    return { codes: dst, blocks: { scaleInv, blockRows: br, blockCols: bc } };
   }
 
   /** The master weight as f32 `[out, in]` (a view of the master itself when it is already f32). */
@@ -229,11 +276,34 @@ export class Linear {
       b.gemm(xb, wb, y, { transB: true, bias });
       return;
     }
-    const xq = this.#quantize('x', x, this.#buffer('x', 'e4m3', [n, this.inFeatures]));
-    const wq = this.#quantize('w', w, this.#buffer('w', 'e4m3', [this.outFeatures, this.inFeatures]));
+    const shapeX = [n, this.inFeatures];
+    const shapeW = [this.outFeatures, this.inFeatures];
+    if (this.recipe.granularity === 'tensor') {
+      const xq = this.#quantize('x', x, this.#buffer('x', 'e4m3', shapeX));
+      const wq = this.#quantize('w', w, this.#buffer('w', 'e4m3', shapeW));
+      this.#x = xq;
+      this.#w = wq;
+      b.gemm(xq.codes, wq.codes, y, { transB: true, bias, aScaleInv: xq.scaleInv, bScaleInv: wq.scaleInv });
+      return;
+    }
+    // Blocks run along the reduction dimension, so each use of a tensor needs its own quantization:
+    // forward reduces over `in` (x and W by columns); backward's dW reduces over the rows of x.
+    const xq = this.#quantizeBlocks('x', x, this.#buffer('x', 'e4m3', shapeX), 'cols', 'x');
+    const wq = this.#quantizeBlocks(
+      'w',
+      w,
+      this.#buffer('w', 'e4m3', shapeW),
+      this.recipe.granularity === 'mx' ? 'cols' : 'tile',
+      'w',
+    );
+    this.#xRows = this.#quantizeBlocks('x', x, this.#buffer('x.rows', 'e4m3', shapeX), 'rows', 'x.rows');
+    this.#wRows =
+      this.recipe.granularity === 'mx'
+        ? this.#quantizeBlocks('w', w, this.#buffer('w.rows', 'e4m3', shapeW), 'rows', 'w.rows')
+        : wq;
     this.#x = xq;
     this.#w = wq;
-    b.gemm(xq.codes, wq.codes, y, { transB: true, bias, aScaleInv: xq.scaleInv, bScaleInv: wq.scaleInv });
+    b.gemm(xq.codes, wq.codes, y, { transB: true, bias, ...operand(xq, 'a'), ...operand(wq, 'b') });
   }
 
   /** `dx += dy·W`, `dbias += Σ dy`, and the weight gradient `dW = dyᵀ·x` kept for {@link weightGrad}. */
@@ -270,11 +340,42 @@ export class Linear {
     }
     const xq = x as Quantized;
     const wq = w as Quantized;
+    const dwq = this.#buffer('dw', 'e4m3', shapeW);
+    const meta = this.metas.dw;
+    if (this.recipe.granularity !== 'tensor') {
+      const dyFormat = this.recipe.gradFormat;
+      const dyCols = this.#quantizeBlocks(
+        'dy',
+        dy,
+        this.#buffer('dy', dyFormat, [n, this.outFeatures]),
+        'cols',
+        'dy',
+      );
+      const dyRows = this.#quantizeBlocks(
+        'dy',
+        dy,
+        this.#buffer('dy.rows', dyFormat, [n, this.outFeatures]),
+        'rows',
+        'dy.rows',
+      );
+      const wRows = this.#wRows as Quantized;
+      const xRows = this.#xRows as Quantized;
+      if (dx !== undefined)
+        b.gemm(dyCols.codes, wRows.codes, dx, { beta: 1, ...operand(dyCols, 'a'), ...operand(wRows, 'b') });
+      const dw32 = this.#buffer('dw32', 'f32', shapeW);
+      b.gemm(dyRows.codes, xRows.codes, dw32, {
+        transA: true,
+        ...operand(dyRows, 'a'),
+        ...operand(xRows, 'b'),
+      });
+      // The weight gradient itself is stored per tensor (one scale), as the optimizer keeps it.
+      const q = this.#quantize('dw', dw32, dwq, true);
+      this.#dw = { tensor: dwq, scaleInv: q.scaleInv as ScaleArg };
+      return;
+    }
     const dyq = this.#quantize('dy', dy, this.#buffer('dy', this.recipe.gradFormat, [n, this.outFeatures]));
     if (dx !== undefined)
       b.gemm(dyq.codes, wq.codes, dx, { beta: 1, aScaleInv: dyq.scaleInv, bScaleInv: wq.scaleInv });
-    const dwq = this.#buffer('dw', 'e4m3', shapeW);
-    const meta = this.metas.dw;
     if (this.recipe.scaling === 'delayed' && !meta.isWarmup) {
       // Straight to E4M3 from the GEMM, with the delayed scale and the fused amax of the f32 result.
       b.gemm(dyq.codes, xq.codes, dwq, {
@@ -292,7 +393,7 @@ export class Linear {
     const dw32 = this.#buffer('dw32', 'f32', shapeW);
     b.gemm(dyq.codes, xq.codes, dw32, { transA: true, aScaleInv: dyq.scaleInv, bScaleInv: xq.scaleInv });
     const q = this.#quantize('dw', dw32, dwq);
-    this.#dw = { tensor: dwq, scaleInv: q.scaleInv };
+    this.#dw = { tensor: dwq, scaleInv: q.scaleInv as ScaleArg };
   }
 
   async #scalar(arg: ScaleArg): Promise<number> {
