@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 // The suite must be able to fail: wrap the reference backend with small, realistic faults
 // and check the cases of the faulty op catch each one.
 function withFault(patch: (cpu: Backend) => Partial<Backend>): Backend {
-  const cpu = createCpuBackend();
+  const cpu = createCpuBackend({ fast: false });
   const overrides: Partial<Backend> = patch(cpu);
   // Everything not overridden goes to the reference backend, bound to it (it has private state).
   return new Proxy(cpu, {
@@ -32,7 +32,7 @@ describe('the conformance suite catches faults', () => {
   });
 
   it('passes on the reference backend', async () => {
-    const results = await runConformance(createCpuBackend());
+    const results = await runConformance(createCpuBackend({ fast: false }));
     expect(results.filter((r) => !r.ok)).toEqual([]);
   });
 

@@ -39,7 +39,9 @@ import { sumSquares } from './ops/sum-squares.js';
 
 /**
  * The reference backend: every op runs at once on the calling thread, in plain TypeScript.
- * It is the oracle the conformance suite holds the other backends to.
+ * It is the oracle the conformance suite holds the other backends to. With the native fast path
+ * (`fast`, the default where it is built), GEMM, LayerNorm and attention run in the addon instead,
+ * on every core; `createCpuBackend({ fast: false })` keeps every op in TypeScript.
  */
 export class CpuBackend implements Backend {
   readonly name = 'cpu';
