@@ -166,12 +166,17 @@ export class AdamW {
    * saturating cast would hide). When the tensor already has the layout's gradient dtype, the codes
    * are copied as they are, with no requantization.
    */
-  async writeScaledGrad(name: string, grad: { tensor: DeviceTensor; scaleInv: number; amax: number }): Promise<void> {
+  async writeScaledGrad(
+    name: string,
+    grad: { tensor: DeviceTensor; scaleInv: number; amax: number },
+  ): Promise<void> {
     const p = this.#param(name);
     const b = this.#backend;
     const { tensor, scaleInv, amax } = grad;
-    if (tensor.size !== p.size) throw new RangeError(`grad.tensor: "${name}" has ${p.size} elements, found ${tensor.size}`);
-    if (!(scaleInv > 0 && Number.isFinite(scaleInv))) throw new RangeError(`grad.scaleInv: expected a finite positive number, found ${scaleInv}`);
+    if (tensor.size !== p.size)
+      throw new RangeError(`grad.tensor: "${name}" has ${p.size} elements, found ${tensor.size}`);
+    if (!(scaleInv > 0 && Number.isFinite(scaleInv)))
+      throw new RangeError(`grad.scaleInv: expected a finite positive number, found ${scaleInv}`);
     if (typeof amax !== 'number') throw new TypeError(`grad.amax: expected a number, found ${typeof amax}`);
     if (tensor.dtype === p.grad.dtype && isScaled(this.layout.grad)) {
       b.copy(tensor, p.grad as DeviceTensor);

@@ -15,10 +15,13 @@ export function computeScale(
   const a = asCpu(amax, 'amax', ['f32']);
   const s = asCpu(scale, 'scale', ['f32']);
   const si = asCpu(scaleInv, 'scaleInv', ['f32']);
-  if (s.size !== 1 || si.size !== 1) throw new RangeError(`scale, scaleInv: expected one element each, found ${s.size} and ${si.size}`);
+  if (s.size !== 1 || si.size !== 1)
+    throw new RangeError(`scale, scaleInv: expected one element each, found ${s.size} and ${si.size}`);
   const { fpMax, margin = 0, amaxIndex = 0 } = options;
-  if (!(fpMax > 0 && Number.isFinite(fpMax))) throw new RangeError(`fpMax: expected a finite positive number, found ${fpMax}`);
-  if (!Number.isInteger(margin) || margin < 0) throw new RangeError(`margin: expected a non-negative integer, found ${margin}`);
+  if (!(fpMax > 0 && Number.isFinite(fpMax)))
+    throw new RangeError(`fpMax: expected a finite positive number, found ${fpMax}`);
+  if (!Number.isInteger(margin) || margin < 0)
+    throw new RangeError(`margin: expected a non-negative integer, found ${margin}`);
   checkIndex(amaxIndex, a.size, 'amaxIndex');
   const x = a.data[amaxIndex];
   if (x === 0 || !Number.isFinite(x)) return;

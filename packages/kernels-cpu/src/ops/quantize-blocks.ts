@@ -34,18 +34,23 @@ export function quantizeBlocks(
   const d = asCpu(dst, 'dst', ['e4m3', 'e5m2']);
   const g = asCpu(scaleInv as DeviceTensor<'f32' | 'e8m0'>, 'scaleInv', ['f32', 'e8m0']);
   if (s.shape.length !== 2) throw new RangeError(`src: expected a 2-D tensor, found ${formatShape(s.shape)}`);
-  if (d.shape.join() !== s.shape.join()) throw new RangeError(`dst: expected shape ${formatShape(s.shape)}, found ${formatShape(d.shape)}`);
+  if (d.shape.join() !== s.shape.join())
+    throw new RangeError(`dst: expected shape ${formatShape(s.shape)}, found ${formatShape(d.shape)}`);
   const { blockRows: br, blockCols: bc } = options;
   for (const [name, v] of Object.entries({ blockRows: br, blockCols: bc })) {
-    if (!Number.isSafeInteger(v) || v < 1) throw new RangeError(`${name}: expected a positive integer, found ${v}`);
+    if (!Number.isSafeInteger(v) || v < 1)
+      throw new RangeError(`${name}: expected a positive integer, found ${v}`);
   }
   const scaleType = options.scaleType ?? 'f32';
-  if (scaleType !== 'f32' && scaleType !== 'pow2') throw new RangeError(`scaleType: expected 'f32' or 'pow2', found ${JSON.stringify(scaleType)}`);
+  if (scaleType !== 'f32' && scaleType !== 'pow2')
+    throw new RangeError(`scaleType: expected 'f32' or 'pow2', found ${JSON.stringify(scaleType)}`);
   const [rows, cols] = s.shape;
   const gr = Math.ceil(rows / br);
   const gc = Math.ceil(cols / bc);
   if (g.shape.length !== 2 || g.shape[0] !== gr || g.shape[1] !== gc) {
-    throw new RangeError(`scaleInv: blocks of ${br}×${bc} over [${rows}, ${cols}] need shape [${gr}, ${gc}], found ${formatShape(g.shape)}`);
+    throw new RangeError(
+      `scaleInv: blocks of ${br}×${bc} over [${rows}, ${cols}] need shape [${gr}, ${gc}], found ${formatShape(g.shape)}`,
+    );
   }
   const fmt = FORMATS[d.dtype];
   const x = s.data;
@@ -59,7 +64,8 @@ export function quantizeBlocks(
       const c0 = bj * bc;
       const c1 = Math.min(c0 + bc, cols);
       let amax = 0;
-      for (let i = r0; i < r1; i++) for (let j = i * cols + c0; j < i * cols + c1; j++) amax = Math.max(amax, Math.abs(x[j]));
+      for (let i = r0; i < r1; i++)
+        for (let j = i * cols + c0; j < i * cols + c1; j++) amax = Math.max(amax, Math.abs(x[j]));
       let scale: number;
       if (mx) {
         if (!Number.isFinite(amax)) {
