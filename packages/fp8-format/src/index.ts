@@ -3,4 +3,4 @@ export { decode, type EncodeOptions, encode, isNaNCode } from './codec.js';
 export * from './formats.js';
 export { dequantizeMX, type MXOptions, type MXScaleRounding, type MXTensor, quantizeMX } from './mx.js';
 export { type DequantizeOptions, dequantize, type QuantizeOptions, quantize } from './quantize.js';
-export { counterRandomU32, counterUniform } from './stochastic.js';
+export { counterRandomU32, counterUniform, mix32 } from './stochastic.js';

@@ -1,3 +1,5 @@
+import { mix32 } from '@fp8lm/fp8-format';
+
 /**
  * A counter-based random number generator: word `i` of a stream depends only on `(seed, i)`, so
  * the whole state is two integers that a checkpoint stores as JSON and a resumed run restores
@@ -19,16 +21,6 @@ export interface RngState {
 }
 
 const TWO_32 = 4294967296;
-
-/** MurmurHash3's 32-bit finalizer (a bijective mixer with full avalanche). */
-function mix32(h: number): number {
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  h ^= h >>> 16;
-  return h >>> 0;
-}
 
 function assertSeed(seed: unknown, argument: string): asserts seed is number {
   if (typeof seed !== 'number' || !Number.isInteger(seed) || seed < 0 || seed >= TWO_32) {
