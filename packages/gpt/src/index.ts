@@ -2,3 +2,6 @@
 export * from './checkpoint/index.js';
 export * from './data/index.js';
 export * from './layers/index.js';
+export * from './model/index.js';
+export * from './report/index.js';
+export * from './train/index.js';

@@ -1,0 +1,85 @@
+import type { PresetName } from '@fp8lm/optimizer';
+import type { LinearRecipe } from '../layers/linear-types.js';
+
+/** FP8-LM's precision levels plus the two baselines (DESIGN.md's recipe table). */
+export const LEVELS = ['fp32', 'bf16', 'O1', 'O2', 'O3'] as const;
+/** One of {@link LEVELS}. */
+export type Level = (typeof LEVELS)[number];
+
+/** Scaling recipes of the FP8 tensors of the linear layers. */
+export const SCALING_RECIPES = ['delayed', 'current', 'mx', 'deepseek-blocks'] as const;
+/** One of {@link SCALING_RECIPES}. */
+export type ScalingRecipeName = (typeof SCALING_RECIPES)[number];
+
+/** Gradient pre-scaling μ: FP8-LM's automatic μ, MS-AMP's fixed `1/sqrt(ranks)`, or none. */
+export const GRAD_SCALINGS = ['auto', 'fixed', 'none'] as const;
+/** One of {@link GRAD_SCALINGS}. */
+export type GradScalingName = (typeof GRAD_SCALINGS)[number];
+
+/** What a level means for each part of the trainer. */
+export interface LevelPlan {
+  readonly level: Level;
+  /** The optimizer's state layout (`@fp8lm/optimizer` preset). */
+  readonly optimizerPreset: PresetName;
+  /** How the linear layers compute. */
+  readonly linear: LinearRecipe;
+  /** True for O1/O2/O3: FP8 GEMMs and FP8 weight gradients, so scaling and μ apply. */
+  readonly fp8: boolean;
+  /** The dtype of the linear weights in the checkpoint's model tensors (the "weights stored" column). */
+  readonly weightsStored: 'f32' | 'f16' | 'e4m3';
+}
+
+/**
+ * The recipe table:
+ *
+ * | level | linear GEMMs | weight grad | optimizer (master / m / v) | weights stored |
+ * |---|---|---|---|---|
+ * | fp32 | f32 | f32 | `fp32`: f32 / f32 / f32 | f32 |
+ * | bf16 | bf16 inputs, f32 accumulation | f32 | `fp32`: f32 / f32 / f32 | f32 |
+ * | O1 | E4M3 (dy E5M2) | E4M3 scaled | `O1`: FP16 scaled / f32 / f32 | FP16 scaled |
+ * | O2 | same | same | `O2`: FP16 scaled / E4M3 / FP16 scaled | FP16 scaled |
+ * | O3 | same | same | `O2` (one rank: ZeRO sharding is a no-op) | E4M3 + scale |
+ *
+ * O3 differs from O2 by ZeRO-sharding the optimizer state and all-gathering the weights as E4M3; on a
+ * single rank there is nothing to shard, so it trains exactly as O2 (the linear layers use E4M3 weights
+ * at every level from O1 up) and differs only in the checkpoint, whose linear weights are E4M3 + scale.
+ */
+export function levelPlan(level: Level, scaling: ScalingRecipeName = 'delayed'): LevelPlan {
+  if (!LEVELS.includes(level)) {
+    throw new RangeError(`level: expected one of ${LEVELS.join(', ')}, found ${JSON.stringify(level)}`);
+  }
+  if (!SCALING_RECIPES.includes(scaling)) {
+    throw new RangeError(
+      `scaling: expected one of ${SCALING_RECIPES.join(', ')}, found ${JSON.stringify(scaling)}`,
+    );
+  }
+  if (level === 'fp32') {
+    return {
+      level,
+      optimizerPreset: 'fp32',
+      linear: { precision: 'fp32' },
+      fp8: false,
+      weightsStored: 'f32',
+    };
+  }
+  if (level === 'bf16') {
+    return {
+      level,
+      optimizerPreset: 'fp32',
+      linear: { precision: 'bf16' },
+      fp8: false,
+      weightsStored: 'f32',
+    };
+  }
+  const linear: LinearRecipe =
+    scaling === 'delayed' || scaling === 'current'
+      ? { precision: 'fp8', scaling, granularity: 'tensor' }
+      : { precision: 'fp8', scaling: 'current', granularity: scaling === 'mx' ? 'mx' : 'deepseek' };
+  return {
+    level,
+    optimizerPreset: level === 'O1' ? 'O1' : 'O2',
+    linear,
+    fp8: true,
+    weightsStored: level === 'O3' ? 'e4m3' : 'f16',
+  };
+}
