@@ -107,7 +107,9 @@ describe('fp8lm train, sample, eval, report, prepare', () => {
     expect(stdout).toMatch(/fp8lm train: tiny \(2 layers, 2 heads, 32 channels, block 32, vocab 33/);
     expect(stdout).toMatch(/loss floor 0\.381/);
     expect(stdout).toMatch(/step 10\/30 \| loss \d\.\d{4} \| val \d\.\d{4} \| lr/);
-    expect(stdout).toMatch(/done at step 30: loss \d\.\d{4}, val loss \d\.\d{4}, \d+ tokens\/s/);
+    expect(stdout).toMatch(
+      /done at step 30: loss \d\.\d{4}, val loss \d\.\d{4} \(floor 0\.381\), \d+ tokens\/s/,
+    );
     expect(stdout).toMatch(/sample:\nThe .{40}\nreport: .*report\.html \(open it in a browser\)\n$/s);
     expect(Object.keys(snapshot(run))).toEqual([
       'checkpoint.safetensors',
