@@ -422,7 +422,8 @@ export class Linear {
         const codes = (await this.#b.read(used.codes)) as Uint8Array;
         const fmt = used.codes.dtype === 'e5m2' ? E5M2 : E4M3;
         let zeros = 0;
-        for (const c of codes) if ((c & 0x7f) === 0) zeros++;
+        // An indexed loop: for…of over a typed array is several times slower in V8, and this runs every step.
+        for (let i = 0; i < codes.length; i++) if ((codes[i] & 0x7f) === 0) zeros++;
         entry.underflow = zeros / codes.length;
         entry.saturation = countSaturated(fmt, codes) / codes.length;
       }

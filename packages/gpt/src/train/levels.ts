@@ -53,23 +53,9 @@ export function levelPlan(level: Level, scaling: ScalingRecipeName = 'delayed'):
       `scaling: expected one of ${SCALING_RECIPES.join(', ')}, found ${JSON.stringify(scaling)}`,
     );
   }
-  if (level === 'fp32') {
-    return {
-      level,
-      optimizerPreset: 'fp32',
-      linear: { precision: 'fp32' },
-      fp8: false,
-      weightsStored: 'f32',
-    };
-  }
-  if (level === 'bf16') {
-    return {
-      level,
-      optimizerPreset: 'fp32',
-      linear: { precision: 'bf16' },
-      fp8: false,
-      weightsStored: 'f32',
-    };
+  if (level === 'fp32' || level === 'bf16') {
+    // Both keep f32 master weights and moments; only the linear layers' GEMMs differ.
+    return { level, optimizerPreset: 'fp32', linear: { precision: level }, fp8: false, weightsStored: 'f32' };
   }
   const linear: LinearRecipe =
     scaling === 'delayed' || scaling === 'current'

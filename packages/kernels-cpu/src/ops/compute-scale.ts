@@ -1,3 +1,4 @@
+import { float32Exponent } from '@fp8lm/fp8-format';
 import type { ComputeScaleOptions, DeviceTensor } from '@fp8lm/tensor-interface';
 import { asCpu } from '../cpu-tensor.js';
 import { checkIndex } from '../scale-arg.js';
@@ -23,11 +24,27 @@ export function computeScale(
   if (!Number.isInteger(margin) || margin < 0)
     throw new RangeError(`margin: expected a non-negative integer, found ${margin}`);
   checkIndex(amaxIndex, a.size, 'amaxIndex');
-  const x = a.data[amaxIndex];
-  if (x === 0 || !Number.isFinite(x)) return;
-  let value = Math.fround(Math.fround(fpMax * 2 ** -margin) / x);
-  if (value === Number.POSITIVE_INFINITY) value = FLOAT32_MAX;
-  if (value < MIN_SCALE) value = MIN_SCALE;
+  const value = scaleFromAmax(fpMax, a.data[amaxIndex], margin, false);
+  if (value === undefined) return;
   s.data[0] = value;
   si.data[0] = 1 / value;
+}
+
+/**
+ * The per-tensor scale formula of every scale the CPU kernels compute (as @fp8lm/scaling's
+ * `computeScale`): `fround(fround(fpMax·2^-margin) / amax)`, clamped to [2^-127, FLT_MAX], optionally
+ * rounded down to a power of two; `undefined` for a zero or non-finite amax (keep the previous scale).
+ */
+export function scaleFromAmax(
+  fpMax: number,
+  amax: number,
+  margin: number,
+  powerOfTwo: boolean,
+): number | undefined {
+  const x = Math.fround(amax);
+  if (x === 0 || !Number.isFinite(x)) return undefined;
+  let value = Math.fround(Math.fround(fpMax * 2 ** -margin) / x);
+  if (value === Number.POSITIVE_INFINITY) value = FLOAT32_MAX;
+  if (value < MIN_SCALE) return MIN_SCALE;
+  return powerOfTwo ? 2 ** float32Exponent(value) : value;
 }

@@ -1,27 +1,7 @@
-import { E8M0, FORMATS, quantize as quantizeHost } from '@fp8lm/fp8-format';
+import { E8M0, FORMATS, float32Exponent, quantize as quantizeHost } from '@fp8lm/fp8-format';
 import { type DeviceTensor, formatShape, type QuantizeBlocksOptions } from '@fp8lm/tensor-interface';
 import { asCpu } from '../cpu-tensor.js';
-
-const FLOAT32_MAX = 3.4028234663852886e38;
-const f32 = new Float32Array(1);
-const u32 = new Uint32Array(f32.buffer);
-
-/** floor(log2(a)) of a positive finite float32, exactly (from its bits). */
-function exponentOf(a: number): number {
-  f32[0] = a;
-  const field = (u32[0] >>> 23) & 0xff;
-  return field !== 0 ? field - 127 : 31 - Math.clz32(u32[0] & 0x7fffff) - 149;
-}
-
-/** Per-tensor scale of one block, as `computeScale` (no margin, previous 1). */
-function blockScale(fpMax: number, amax: number, pow2: boolean): number {
-  const a = Math.fround(amax);
-  if (a === 0 || !Number.isFinite(a)) return 1;
-  let s = Math.fround(fpMax / a);
-  if (s === Number.POSITIVE_INFINITY) s = FLOAT32_MAX;
-  if (s < 2 ** -127) return 2 ** -127;
-  return pow2 ? 2 ** exponentOf(s) : s;
-}
+import { scaleFromAmax } from './compute-scale.js';
 
 /** Backend op: block quantization with f32 or E8M0 block scales (see FormatOps.quantizeBlocks). */
 export function quantizeBlocks(
@@ -56,7 +36,7 @@ export function quantizeBlocks(
   const x = s.data;
   const codes = d.data;
   const mx = g.dtype === 'e8m0';
-  const emax = exponentOf(fmt.maxFinite);
+  const emax = float32Exponent(fmt.maxFinite);
   for (let bi = 0; bi < gr; bi++) {
     const r0 = bi * br;
     const r1 = Math.min(r0 + br, rows);
@@ -73,11 +53,12 @@ export function quantizeBlocks(
           for (let i = r0; i < r1; i++) codes.fill(0, i * cols + c0, i * cols + c1);
           continue;
         }
-        const e = amax === 0 ? -127 : Math.min(127, Math.max(-127, exponentOf(amax) - emax));
+        const e = amax === 0 ? -127 : Math.min(127, Math.max(-127, float32Exponent(amax) - emax));
         g.data[bi * gc + bj] = e + 127;
         scale = Math.fround(2 ** -e);
       } else {
-        scale = blockScale(fmt.maxFinite, amax, scaleType === 'pow2');
+        // An all-zero or non-finite block keeps scale 1.
+        scale = scaleFromAmax(fmt.maxFinite, amax, 0, scaleType === 'pow2') ?? 1;
         g.data[bi * gc + bj] = 1 / scale;
       }
       for (let i = r0; i < r1; i++) {
