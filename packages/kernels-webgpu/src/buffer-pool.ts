@@ -1,0 +1,62 @@
+const USAGE_STORAGE = 0x80; // GPUBufferUsage.STORAGE (numeric: the globals may not exist in Node before setup)
+const USAGE_COPY_SRC = 0x04;
+const USAGE_COPY_DST = 0x08;
+
+/** Usage of every tensor buffer: bound as storage, copied to staging for `read`, written by `upload`/`copy`. */
+export const TENSOR_USAGE = USAGE_STORAGE | USAGE_COPY_SRC | USAGE_COPY_DST;
+
+/**
+ * Reuses tensor buffers of the same byte size. A disposed buffer may still be read by commands that are
+ * recorded but not yet submitted, so it only becomes reusable after the next submit ({@link afterSubmit}).
+ */
+export class BufferPool {
+  #free = new Map<number, GPUBuffer[]>();
+  #pending: GPUBuffer[] = [];
+  #pooledBytes = 0;
+
+  constructor(
+    private readonly device: GPUDevice,
+    /** Pooled bytes above which released buffers are destroyed instead. */
+    private readonly capacity = 512 * 2 ** 20,
+  ) {}
+
+  /** A buffer of exactly `bytes` bytes, and whether it came from the pool (its contents are then stale). */
+  acquire(bytes: number): { buffer: GPUBuffer; reused: boolean } {
+    const list = this.#free.get(bytes);
+    const buffer = list?.pop();
+    if (buffer !== undefined) {
+      this.#pooledBytes -= bytes;
+      return { buffer, reused: true };
+    }
+    return { buffer: this.device.createBuffer({ size: bytes, usage: TENSOR_USAGE }), reused: false };
+  }
+
+  /** Returns a buffer; it is reusable once the work recorded so far has been submitted. */
+  release(buffer: GPUBuffer): void {
+    this.#pending.push(buffer);
+  }
+
+  /** Called after each submit: buffers released before it may now be handed out again. */
+  afterSubmit(): void {
+    for (const b of this.#pending) {
+      if (this.#pooledBytes + b.size > this.capacity) {
+        b.destroy();
+        continue;
+      }
+      const list = this.#free.get(b.size) ?? [];
+      list.push(b);
+      this.#free.set(b.size, list);
+      this.#pooledBytes += b.size;
+    }
+    this.#pending = [];
+  }
+
+  /** Destroys every pooled buffer. */
+  clear(): void {
+    for (const list of this.#free.values()) for (const b of list) b.destroy();
+    for (const b of this.#pending) b.destroy();
+    this.#free.clear();
+    this.#pending = [];
+    this.#pooledBytes = 0;
+  }
+}

@@ -1,0 +1,228 @@
+import type { ScaleArg } from '@fp8lm/tensor-interface';
+import { BufferPool } from './buffer-pool.js';
+import { codecWgsl, commonWgsl } from './wgsl.generated.js';
+import { asGpu, type WebGpuTensor } from './webgpu-tensor.js';
+import type { UniformLayout } from './uniforms.js';
+
+const MAP_READ = 0x01;
+const COPY_DST = 0x08;
+const UNIFORM = 0x40;
+const STORAGE = 0x80;
+const SHADER_STAGE_COMPUTE = 0x4;
+
+/** One storage binding of a dispatch: a tensor (or raw buffer) and whether the shader writes it. */
+export interface BufferBinding {
+  readonly buffer: GPUBuffer;
+  readonly access: 'read' | 'read_write';
+}
+
+/** What an op asks {@link GpuContext.dispatch} to run. */
+export interface Dispatch<K extends string> {
+  /** Pipeline cache key: the op and every choice that changes the shader text (format, variant, …). */
+  readonly key: string;
+  /** The op's WGSL (bindings 1.. in the order of `buffers`); called only when the key is new. */
+  readonly code: () => string;
+  readonly uniforms: UniformLayout<K>;
+  readonly values: Record<K, number>;
+  readonly buffers: readonly BufferBinding[];
+  /** Workgroups along x, y, z. */
+  readonly workgroups: readonly [number, number?, number?];
+}
+
+interface CachedPipeline {
+  readonly pipeline: GPUComputePipeline;
+  readonly layout: GPUBindGroupLayout;
+}
+
+/** Dispatches recorded before a submit; bounds the transient buffers held by an open encoder. */
+const DISPATCHES_PER_SUBMIT = 64;
+
+/**
+ * Everything the op files share: the device, the command encoder that records enqueued work, the
+ * pipeline cache, the tensor buffer pool and the small transient buffers (uniforms, scale vectors).
+ * Ops call {@link dispatch}; `read` and `synchronize` submit and wait.
+ */
+export class GpuContext {
+  readonly pool: BufferPool;
+  readonly maxWorkgroupsPerDimension: number;
+  #encoder: GPUCommandEncoder | null = null;
+  #recorded = 0;
+  #transient: GPUBuffer[] = [];
+  #pipelines = new Map<string, CachedPipeline>();
+  #error: string | null = null;
+  #lost: string | null = null;
+
+  constructor(readonly device: GPUDevice) {
+    this.pool = new BufferPool(device);
+    this.maxWorkgroupsPerDimension = device.limits.maxComputeWorkgroupsPerDimension;
+    device.addEventListener('uncapturederror', (event) => {
+      const message = (event as GPUUncapturedErrorEvent).error.message;
+      this.#error ??= message;
+    });
+    device.lost.then((info) => {
+      this.#lost = `the WebGPU device was lost (${info.reason}): ${info.message}`;
+    });
+  }
+
+  /** The open command encoder (a new one after each submit). */
+  get encoder(): GPUCommandEncoder {
+    this.#checkLost();
+    this.#encoder ??= this.device.createCommandEncoder();
+    return this.#encoder;
+  }
+
+  /** Number of distinct pipelines built so far (each key compiles once). */
+  get pipelineCount(): number {
+    return this.#pipelines.size;
+  }
+
+  /** Records one compute dispatch: uniforms from `values`, storage buffers in order from binding 1. */
+  dispatch<K extends string>(d: Dispatch<K>): void {
+    const [x, y = 1, z = 1] = d.workgroups;
+    if (x === 0 || y === 0 || z === 0) return;
+    const { pipeline, layout } = this.#pipeline(d);
+    const uniforms = this.transientBuffer(d.uniforms.pack(d.values), UNIFORM);
+    const entries: GPUBindGroupEntry[] = [{ binding: 0, resource: { buffer: uniforms } }];
+    d.buffers.forEach((b, i) => {
+      entries.push({ binding: i + 1, resource: { buffer: b.buffer } });
+    });
+    const group = this.device.createBindGroup({ layout, entries });
+    const pass = this.encoder.beginComputePass();
+    pass.setPipeline(pipeline);
+    pass.setBindGroup(0, group);
+    pass.dispatchWorkgroups(x, y, z);
+    pass.end();
+    if (++this.#recorded >= DISPATCHES_PER_SUBMIT) this.flush();
+  }
+
+  /**
+   * A 2-D grid of workgroups covering `count` threads in groups of `workgroupSize`, within the
+   * per-dimension limit; shaders recover the flat thread index with common.wgsl's `flat_index`.
+   */
+  grid1d(count: number, workgroupSize: number): [number, number] {
+    const groups = Math.ceil(count / workgroupSize);
+    if (groups <= this.maxWorkgroupsPerDimension) return [groups, 1];
+    const x = this.maxWorkgroupsPerDimension;
+    return [x, Math.ceil(groups / x)];
+  }
+
+  /**
+   * A small f32 storage buffer holding scalars for one dispatch: host numbers are written at creation,
+   * device `ScaleArg` tensors (one element) are copied in by the encoder, so delayed scaling never syncs.
+   * `args[i]` lands at element i; `undefined` takes `fallback[i]` (default 1).
+   */
+  scalars(args: readonly (ScaleArg | undefined)[], names: readonly string[], fallback?: readonly number[]): GPUBuffer {
+    const host = new Float32Array(Math.max(4, args.length));
+    const copies: [GPUBuffer, number][] = [];
+    args.forEach((arg, i) => {
+      if (arg === undefined) host[i] = fallback?.[i] ?? 1;
+      else if (typeof arg === 'number') {
+        if (typeof arg !== 'number') throw new TypeError(`${names[i]}: expected a number or a tensor`);
+        host[i] = arg;
+      } else {
+        const t = asGpu(arg, names[i], ['f32']);
+        if (t.size !== 1) throw new RangeError(`${names[i]}: a scale tensor has one element, found ${t.size}`);
+        copies.push([t.buffer, i]);
+      }
+    });
+    const buffer = this.transientBuffer(host.buffer, STORAGE | COPY_DST);
+    for (const [src, i] of copies) this.encoder.copyBufferToBuffer(src, 0, buffer, i * 4, 4);
+    return buffer;
+  }
+
+  /** A buffer that lives until the next submit, created holding `data`. */
+  transientBuffer(data: ArrayBuffer, usage: number): GPUBuffer {
+    const size = Math.max(16, Math.ceil(data.byteLength / 4) * 4);
+    const buffer = this.device.createBuffer({ size, usage, mappedAtCreation: true });
+    new Uint8Array(buffer.getMappedRange()).set(new Uint8Array(data));
+    buffer.unmap();
+    this.#transient.push(buffer);
+    return buffer;
+  }
+
+  /** Submits the recorded work; transient buffers and released tensors are freed after it. */
+  flush(): void {
+    if (this.#encoder !== null) {
+      this.device.queue.submit([this.#encoder.finish()]);
+      this.#encoder = null;
+    }
+    this.#recorded = 0;
+    for (const b of this.#transient) b.destroy(); // destroyed once the submitted work is done
+    this.#transient = [];
+    this.pool.afterSubmit();
+  }
+
+  /** Submits and waits for the queue; throws the first WebGPU error since the last wait. */
+  async wait(): Promise<void> {
+    this.flush();
+    await this.device.queue.onSubmittedWorkDone();
+    this.throwPendingError();
+  }
+
+  /** Copies `bytes` bytes of `tensor` back to the host after all recorded work. */
+  async readBytes(tensor: WebGpuTensor, bytes: number): Promise<ArrayBuffer> {
+    const size = Math.ceil(bytes / 4) * 4;
+    const staging = this.device.createBuffer({ size, usage: MAP_READ | COPY_DST });
+    this.encoder.copyBufferToBuffer(tensor.buffer, 0, staging, 0, size);
+    this.flush();
+    try {
+      await staging.mapAsync(MAP_READ);
+      this.throwPendingError();
+      return staging.getMappedRange().slice(0, bytes);
+    } finally {
+      staging.destroy();
+    }
+  }
+
+  /** Throws (and clears) the first uncaptured WebGPU error, so a bad shader fails the op's caller. */
+  throwPendingError(): void {
+    this.#checkLost();
+    if (this.#error !== null) {
+      const message = this.#error;
+      this.#error = null;
+      throw new Error(`webgpu: ${message}`);
+    }
+  }
+
+  /** Frees the pool and every cached pipeline. */
+  destroy(): void {
+    this.flush();
+    this.pool.clear();
+    this.#pipelines.clear();
+  }
+
+  #checkLost(): void {
+    if (this.#lost !== null) throw new Error(this.#lost);
+  }
+
+  #pipeline<K extends string>(d: Dispatch<K>): CachedPipeline {
+    const cached = this.#pipelines.get(d.key);
+    if (cached !== undefined) return cached;
+    const code = `${d.uniforms.wgsl}\n${commonWgsl}\n${d.code()}`;
+    const module = this.device.createShaderModule({ label: d.key, code });
+    const entries: GPUBindGroupLayoutEntry[] = [
+      { binding: 0, visibility: SHADER_STAGE_COMPUTE, buffer: { type: 'uniform' } },
+    ];
+    d.buffers.forEach((b, i) => {
+      entries.push({
+        binding: i + 1,
+        visibility: SHADER_STAGE_COMPUTE,
+        buffer: { type: b.access === 'read' ? 'read-only-storage' : 'storage' },
+      });
+    });
+    const layout = this.device.createBindGroupLayout({ label: d.key, entries });
+    const pipeline = this.device.createComputePipeline({
+      label: d.key,
+      layout: this.device.createPipelineLayout({ bindGroupLayouts: [layout] }),
+      compute: { module, entryPoint: 'main' },
+    });
+    const entry = { pipeline, layout };
+    this.#pipelines.set(d.key, entry);
+    return entry;
+  }
+}
+
+/** WGSL of codec.wgsl for one format, with its FMT_* constants (see format-constants.ts). */
+export function codecFor(constants: string): string {
+  return `${constants}\n${codecWgsl}`;
+}

@@ -1,0 +1,9 @@
+export { type BufferBinding, type Dispatch, GpuContext } from './context.js';
+export { type UniformLayout, type UniformType, uniformLayout } from './uniforms.js';
+export {
+  createWebGpuBackend,
+  WebGpuBackend,
+  type WebGpuBackendOptions,
+  type WebGpuInfo,
+} from './webgpu-backend.js';
+export { WebGpuTensor } from './webgpu-tensor.js';

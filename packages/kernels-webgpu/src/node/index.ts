@@ -1,0 +1,70 @@
+// Node entry: Dawn through the `webgpu` package. The main entry has no Node imports, so it also runs
+// in browsers; only this file knows about Node and the SwiftShader fallback.
+import { existsSync, mkdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { BackendUnavailable } from '@fp8lm/tensor-interface';
+import { createWebGpuBackend, type WebGpuBackend } from '../webgpu-backend.js';
+
+/** Where Debian's chromium package puts SwiftShader's Vulkan driver manifest. */
+export const SWIFTSHADER_ICD = '/usr/lib/chromium/vk_swiftshader_icd.json';
+
+/** Options of {@link createNodeWebGpuBackend}. */
+export interface NodeWebGpuOptions {
+  /**
+   * SwiftShader (a CPU Vulkan driver) when no GPU adapter is found: `'fallback'` (default) tries the
+   * GPU first, `'only'` goes straight to SwiftShader, `'never'` does not use it.
+   */
+  readonly swiftshader?: 'fallback' | 'only' | 'never';
+  /** Use `shader-f16` when the adapter has it (default true). */
+  readonly shaderF16?: boolean;
+}
+
+/**
+ * The WebGPU backend in Node, through Dawn (the `webgpu` package, an optional peer dependency), or the
+ * reason it is unavailable. Without a GPU it can use SwiftShader from Debian's chromium package
+ * (`VK_ICD_FILENAMES`, see {@link SWIFTSHADER_ICD}).
+ * @example
+ * const backend = await createNodeWebGpuBackend();
+ * if ('unavailable' in backend) console.log(backend.unavailable);
+ */
+export async function createNodeWebGpuBackend(
+  options: NodeWebGpuOptions = {},
+): Promise<WebGpuBackend | BackendUnavailable> {
+  let dawn: { create(flags: string[]): GPU; globals: object };
+  try {
+    dawn = (await import('webgpu')) as typeof dawn;
+  } catch (e) {
+    return { unavailable: `the webgpu package (Dawn for Node) is not installed: ${(e as Error).message}` };
+  }
+  // The shaders and the backend use GPUBufferUsage & co. as numbers, but user code may expect them.
+  Object.assign(globalThis, dawn.globals);
+  const mode = options.swiftshader ?? 'fallback';
+  const reasons: string[] = [];
+  if (mode !== 'only') {
+    const backend = await createWebGpuBackend({ gpu: dawn.create([]), shaderF16: options.shaderF16 });
+    if (!('unavailable' in backend)) return backend;
+    reasons.push(backend.unavailable);
+  }
+  if (mode !== 'never') {
+    if (!existsSync(SWIFTSHADER_ICD)) {
+      reasons.push(`no SwiftShader fallback: ${SWIFTSHADER_ICD} is missing (apt-get install chromium libvulkan1)`);
+    } else {
+      useSwiftShader();
+      const backend = await createWebGpuBackend({ gpu: dawn.create([]), shaderF16: options.shaderF16 });
+      if (!('unavailable' in backend)) return backend;
+      reasons.push(`SwiftShader: ${backend.unavailable} (is libvulkan1 installed?)`);
+    }
+  }
+  return { unavailable: reasons.join('; ') };
+}
+
+/** Points the Vulkan loader at SwiftShader; it reads these when Dawn creates its next instance. */
+function useSwiftShader(): void {
+  process.env.VK_ICD_FILENAMES = SWIFTSHADER_ICD;
+  if (process.env.XDG_RUNTIME_DIR === undefined) {
+    const dir = join(tmpdir(), `fp8lm-xdg-${process.getuid?.() ?? 0}`);
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    process.env.XDG_RUNTIME_DIR = dir;
+  }
+}

@@ -1,0 +1,245 @@
+import {
+  assertShape,
+  assertStorageFor,
+  type Backend,
+  type BackendUnavailable,
+  type DeviceTensor,
+  type DType,
+  dtypeByteSize,
+  dtypeInfo,
+  formatShape,
+  numel,
+  type Shape,
+  type StorageArray,
+} from '@fp8lm/tensor-interface';
+import { GpuContext } from './context.js';
+import { adamwApply, adamwStats } from './ops/adamw.js';
+import { amax } from './ops/amax.js';
+import { attentionBackward, attentionForward } from './ops/attention.js';
+import { biasAdd, biasBackward } from './ops/bias.js';
+import { computeScale } from './ops/compute-scale.js';
+import { crossEntropyBackward, crossEntropyForward } from './ops/cross-entropy.js';
+import { dequantize } from './ops/dequantize.js';
+import { embeddingBackward, embeddingForward } from './ops/embedding.js';
+import { fill } from './ops/fill.js';
+import { geluBackward, geluForward } from './ops/gelu.js';
+import { gemm } from './ops/gemm.js';
+import { layernormBackward, layernormForward } from './ops/layernorm.js';
+import { lossSum } from './ops/loss-sum.js';
+import { quantize } from './ops/quantize.js';
+import { quantizeBlocks } from './ops/quantize-blocks.js';
+import { residualBackward, residualForward } from './ops/residual.js';
+import { sumSquares } from './ops/sum-squares.js';
+import { asGpu, assertSameSize, Storage, storageBytes, WebGpuTensor } from './webgpu-tensor.js';
+
+/** What the backend found out about its adapter. */
+export interface WebGpuInfo {
+  /** Adapter vendor / architecture / description as the browser or Dawn reports them. */
+  readonly adapter: string;
+  /** True when the device was created with `shader-f16` (FP8 GEMM tiles are then held in f16). */
+  readonly shaderF16: boolean;
+}
+
+/**
+ * The WebGPU backend: every op is a WGSL compute shader recorded into a command encoder, submitted in
+ * batches; `read` and `synchronize` submit and wait. Runs wherever a `GPUDevice` exists: browsers
+ * (`navigator.gpu`) and Node through the `webgpu` package (see `@fp8lm/kernels-webgpu/node`).
+ */
+export class WebGpuBackend implements Backend {
+  readonly name = 'webgpu';
+  readonly info: WebGpuInfo;
+  readonly #ctx: GpuContext;
+  #live = new Set<WebGpuTensor>();
+
+  constructor(device: GPUDevice, info: WebGpuInfo) {
+    this.#ctx = new GpuContext(device);
+    this.info = info;
+  }
+
+  /** The device the backend records on. */
+  get device(): GPUDevice {
+    return this.#ctx.device;
+  }
+
+  /** Number of tensors allocated and not yet disposed (for leak checks). */
+  get liveTensors(): number {
+    return this.#live.size;
+  }
+
+  /** Number of compute pipelines compiled so far (one per op variant). */
+  get pipelineCount(): number {
+    return this.#ctx.pipelineCount;
+  }
+
+  // Format ops
+  quantize: Backend['quantize'] = (...a) => quantize(this.#ctx, ...a);
+  dequantize: Backend['dequantize'] = (...a) => dequantize(this.#ctx, ...a);
+  amax: Backend['amax'] = (...a) => amax(this.#ctx, ...a);
+  computeScale: Backend['computeScale'] = (...a) => computeScale(this.#ctx, ...a);
+  quantizeBlocks: Backend['quantizeBlocks'] = (...a) => quantizeBlocks(this.#ctx, ...a);
+  // GEMM
+  gemm: Backend['gemm'] = (...a) => gemm(this.#ctx, ...a);
+  // Optimizer ops
+  adamwStats: Backend['adamwStats'] = (...a) => adamwStats(this.#ctx, ...a);
+  adamwApply: Backend['adamwApply'] = (...a) => adamwApply(this.#ctx, ...a);
+  sumSquares: Backend['sumSquares'] = (...a) => sumSquares(this.#ctx, ...a);
+  // GPT layer ops: forward ops overwrite their outputs, backward ops accumulate.
+  embeddingForward: Backend['embeddingForward'] = (...a) => embeddingForward(this.#ctx, ...a);
+  embeddingBackward: Backend['embeddingBackward'] = (...a) => embeddingBackward(this.#ctx, ...a);
+  layernormForward: Backend['layernormForward'] = (...a) => layernormForward(this.#ctx, ...a);
+  layernormBackward: Backend['layernormBackward'] = (...a) => layernormBackward(this.#ctx, ...a);
+  geluForward: Backend['geluForward'] = (...a) => geluForward(this.#ctx, ...a);
+  geluBackward: Backend['geluBackward'] = (...a) => geluBackward(this.#ctx, ...a);
+  attentionForward: Backend['attentionForward'] = (...a) => attentionForward(this.#ctx, ...a);
+  attentionBackward: Backend['attentionBackward'] = (...a) => attentionBackward(this.#ctx, ...a);
+  crossEntropyForward: Backend['crossEntropyForward'] = (...a) => crossEntropyForward(this.#ctx, ...a);
+  crossEntropyBackward: Backend['crossEntropyBackward'] = (...a) => crossEntropyBackward(this.#ctx, ...a);
+  lossSum: Backend['lossSum'] = (...a) => lossSum(this.#ctx, ...a);
+  residualForward: Backend['residualForward'] = (...a) => residualForward(this.#ctx, ...a);
+  residualBackward: Backend['residualBackward'] = (...a) => residualBackward(this.#ctx, ...a);
+  biasAdd: Backend['biasAdd'] = (...a) => biasAdd(this.#ctx, ...a);
+  biasBackward: Backend['biasBackward'] = (...a) => biasBackward(this.#ctx, ...a);
+
+  alloc<D extends DType>(dtype: D, shape: Shape): DeviceTensor<D> {
+    dtypeInfo(dtype);
+    assertShape(shape);
+    const t = this.#newTensor(dtype, shape);
+    return t;
+  }
+
+  upload<D extends DType>(dtype: D, shape: Shape, data: StorageArray<D>): DeviceTensor<D> {
+    dtypeInfo(dtype);
+    assertShape(shape);
+    assertStorageFor(dtype, data, 'data');
+    if (data.length !== numel(shape)) {
+      throw new RangeError(
+        `data: shape ${formatShape(shape)} needs ${numel(shape)} elements, found ${data.length}`,
+      );
+    }
+    const t = this.#newTensor(dtype, shape, false);
+    const bytes = new Uint8Array(t.storage.byteLength);
+    bytes.set(new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
+    // Queue writes run before the next submit's commands, and the buffer is new or was released before
+    // the last submit, so no recorded command can see it change.
+    this.device.queue.writeBuffer(t.buffer, 0, bytes);
+    return t;
+  }
+
+  async read<D extends DType>(tensor: DeviceTensor<D>): Promise<StorageArray<D>> {
+    const t = asGpu<D>(tensor, 'tensor');
+    const bytes = await this.#ctx.readBytes(t, t.size * dtypeByteSize(t.dtype));
+    const { storage } = dtypeInfo(t.dtype);
+    const ctor = { Float32Array, Int32Array, Uint16Array, Uint8Array }[storage];
+    return new ctor(bytes) as StorageArray<D>;
+  }
+
+  view<D extends DType>(tensor: DeviceTensor<D>, shape: Shape): DeviceTensor<D> {
+    const t = asGpu<D>(tensor, 'tensor');
+    assertShape(shape);
+    if (numel(shape) !== t.size) {
+      throw new RangeError(
+        `shape: ${formatShape(shape)} has ${numel(shape)} elements, the tensor ${formatShape(t.shape)} has ${t.size}`,
+      );
+    }
+    // Views are not tracked: they own no storage, so they cannot leak it.
+    return new WebGpuTensor(t.dtype, [...shape], t.storage, false);
+  }
+
+  fill(tensor: DeviceTensor<'f32'>, value: number): void {
+    fill(this.#ctx, tensor, value);
+  }
+
+  copy<D extends DType>(src: DeviceTensor<D>, dst: DeviceTensor<D>): void {
+    const s = asGpu(src, 'src');
+    const d = asGpu(dst, 'dst', [s.dtype]);
+    assertSameSize(s, d, 'src, dst');
+    if (s.storage === d.storage) return;
+    this.#ctx.encoder.copyBufferToBuffer(s.buffer, 0, d.buffer, 0, s.storage.byteLength);
+  }
+
+  dispose(tensor: DeviceTensor): void {
+    const t = asGpu(tensor, 'tensor');
+    t.markDisposed();
+    if (!t.owner) return;
+    this.#live.delete(t);
+    this.#ctx.pool.release(t.storage.release());
+  }
+
+  async synchronize(): Promise<void> {
+    await this.#ctx.wait();
+  }
+
+  destroy(): void {
+    for (const t of this.#live) {
+      t.markDisposed();
+      t.storage.release().destroy();
+    }
+    this.#live.clear();
+    this.#ctx.destroy();
+  }
+
+  #newTensor<D extends DType>(dtype: D, shape: Shape, zero = true): WebGpuTensor<D> {
+    const byteLength = storageBytes(dtype, numel(shape));
+    const { buffer, reused } = this.#ctx.pool.acquire(byteLength);
+    // New buffers are zero-filled by WebGPU; a pooled one is cleared in order with the recorded work.
+    if (reused && zero) this.#ctx.encoder.clearBuffer(buffer, 0, byteLength);
+    const t = new WebGpuTensor(dtype, [...shape], new Storage(buffer, byteLength), true);
+    this.#live.add(t as WebGpuTensor);
+    return t;
+  }
+}
+
+/** Options of {@link createWebGpuBackend}. */
+export interface WebGpuBackendOptions {
+  /** Where adapters come from: `navigator.gpu` in a browser (the default), or Dawn's `GPU` in Node. */
+  readonly gpu?: GPU;
+  /** An existing device to record on (then `gpu` is not used). */
+  readonly device?: GPUDevice;
+  /** Use `shader-f16` when the adapter has it (default true). */
+  readonly shaderF16?: boolean;
+}
+
+/**
+ * Creates the WebGPU backend, or says why it cannot (no WebGPU, no adapter, no device).
+ * @example
+ * const backend = await createWebGpuBackend({ gpu: navigator.gpu });
+ * if (isUnavailable(backend)) console.log(backend.unavailable);
+ */
+export async function createWebGpuBackend(
+  options: WebGpuBackendOptions = {},
+): Promise<WebGpuBackend | BackendUnavailable> {
+  if (options.device !== undefined) {
+    const shaderF16 = options.device.features.has('shader-f16');
+    return new WebGpuBackend(options.device, { adapter: 'user-supplied device', shaderF16 });
+  }
+  const gpu = options.gpu ?? (globalThis as { navigator?: { gpu?: GPU } }).navigator?.gpu;
+  if (gpu === undefined) return { unavailable: 'WebGPU is not available here (no navigator.gpu, no gpu option)' };
+  const adapter = await gpu.requestAdapter({ powerPreference: 'high-performance' });
+  if (adapter === null) return { unavailable: 'no WebGPU adapter was found (no GPU, or no driver for it)' };
+  const wantF16 = options.shaderF16 !== false && adapter.features.has('shader-f16');
+  // The adapter's own limits: more storage buffers per stage than the default 8 (AdamW binds 10).
+  const requiredLimits: Record<string, number> = {};
+  for (const key of [
+    'maxStorageBuffersPerShaderStage',
+    'maxStorageBufferBindingSize',
+    'maxBufferSize',
+    'maxComputeWorkgroupStorageSize',
+    'maxComputeInvocationsPerWorkgroup',
+    'maxComputeWorkgroupSizeX',
+    'maxComputeWorkgroupSizeY',
+  ] as const) {
+    requiredLimits[key] = adapter.limits[key];
+  }
+  let device: GPUDevice;
+  try {
+    device = await adapter.requestDevice({
+      requiredFeatures: wantF16 ? ['shader-f16'] : [],
+      requiredLimits,
+    });
+  } catch (e) {
+    return { unavailable: `the WebGPU adapter refused a device: ${e instanceof Error ? e.message : String(e)}` };
+  }
+  const info = adapter.info;
+  const name = [info.vendor, info.architecture, info.description].filter((s) => s !== '').join(' / ');
+  return new WebGpuBackend(device, { adapter: name === '' ? 'unknown adapter' : name, shaderF16: wantF16 });
+}

@@ -1,0 +1,21 @@
+import { conformanceCases } from '@fp8lm/conformance';
+import { describe, expect, it } from 'vitest';
+import { availabilityTitle, backend, skip, unavailableReason } from './gpu.js';
+
+describe('conformance: webgpu backend', () => {
+  it.skipIf(skip)(availabilityTitle, () => {
+    expect(backend === undefined ? unavailableReason : 'available').toBe('available');
+  });
+  if (backend === undefined) return;
+  const only = process.env.FP8LM_WEBGPU_OPS?.split(',');
+  for (const c of conformanceCases) {
+    if (only !== undefined && !only.includes(c.op)) continue;
+    it(`${c.op}: ${c.name}`, async () => {
+      await c.run(backend);
+      await backend.synchronize(); // a WebGPU validation error of this case fails this case
+    });
+  }
+  it.runIf(only === undefined)('leaks no tensors across the suite', () => {
+    expect(backend.liveTensors).toBe(0);
+  });
+});
