@@ -1,5 +1,6 @@
 import type { Backend } from '@fp8lm/tensor-interface';
 import type { ConformanceCase } from './case.js';
+import { commCases } from './cases/comm.js';
 import { formatCases } from './cases/format.js';
 import { gemmCases } from './cases/gemm.js';
 import { layerCases } from './cases/layers.js';
@@ -23,6 +24,7 @@ export const conformanceCases: readonly ConformanceCase[] = [
   ...gemmCases,
   ...optimizerCases,
   ...layerCases,
+  ...commCases,
 ];
 
 /** Result of one case in {@link runConformance}. */

@@ -19,6 +19,7 @@ import {
   layernormForwardFast,
 } from './fast/layers.js';
 import { nativeAddon } from './fast/native.js';
+import { accumulateChunk } from './ops/accumulate-chunk.js';
 import { adamwApply, adamwStats } from './ops/adamw.js';
 import { amax } from './ops/amax.js';
 import { attentionBackward, attentionForward } from './ops/attention.js';
@@ -56,6 +57,7 @@ export class CpuBackend implements Backend {
   readonly adamwStats = adamwStats;
   readonly adamwApply = adamwApply;
   readonly sumSquares = sumSquares;
+  readonly accumulateChunk = accumulateChunk;
   // GPT layer ops (LayerOps): forward ops overwrite their outputs, backward ops accumulate.
   readonly embeddingForward = embeddingForward;
   readonly embeddingBackward = embeddingBackward;

@@ -1,8 +1,8 @@
 import type { ScaleArg } from '@fp8lm/tensor-interface';
 import { BufferPool } from './buffer-pool.js';
-import { codecWgsl, commonWgsl } from './wgsl.generated.js';
-import { asGpu, type WebGpuTensor } from './webgpu-tensor.js';
 import type { UniformLayout } from './uniforms.js';
+import { asGpu, type WebGpuTensor } from './webgpu-tensor.js';
+import { codecWgsl, commonWgsl } from './wgsl.generated.js';
 
 const MAP_READ = 0x01;
 const COPY_DST = 0x08;
@@ -111,7 +111,11 @@ export class GpuContext {
    * device `ScaleArg` tensors (one element) are copied in by the encoder, so delayed scaling never syncs.
    * `args[i]` lands at element i; `undefined` takes `fallback[i]` (default 1).
    */
-  scalars(args: readonly (ScaleArg | undefined)[], names: readonly string[], fallback?: readonly number[]): GPUBuffer {
+  scalars(
+    args: readonly (ScaleArg | undefined)[],
+    names: readonly string[],
+    fallback?: readonly number[],
+  ): GPUBuffer {
     const host = new Float32Array(Math.max(4, args.length));
     const copies: [GPUBuffer, number][] = [];
     args.forEach((arg, i) => {
@@ -121,7 +125,8 @@ export class GpuContext {
         host[i] = arg;
       } else {
         const t = asGpu(arg, names[i], ['f32']);
-        if (t.size !== 1) throw new RangeError(`${names[i]}: a scale tensor has one element, found ${t.size}`);
+        if (t.size !== 1)
+          throw new RangeError(`${names[i]}: a scale tensor has one element, found ${t.size}`);
         copies.push([t.buffer, i]);
       }
     });

@@ -1,4 +1,4 @@
-import { FORMATS, type FloatFormat, type FormatName } from '@fp8lm/fp8-format';
+import { type FloatFormat, FORMATS, type FormatName } from '@fp8lm/fp8-format';
 
 /** How a format spends its special codes; the FMT_KIND constant of codec.wgsl. */
 export function formatKind(fmt: FloatFormat): number {

@@ -13,6 +13,7 @@ import {
   type StorageArray,
 } from '@fp8lm/tensor-interface';
 import { GpuContext } from './context.js';
+import { accumulateChunk } from './ops/accumulate-chunk.js';
 import { adamwApply, adamwStats } from './ops/adamw.js';
 import { amax } from './ops/amax.js';
 import { attentionBackward, attentionForward } from './ops/attention.js';
@@ -83,6 +84,8 @@ export class WebGpuBackend implements Backend {
   adamwStats: Backend['adamwStats'] = (...a) => adamwStats(this.#ctx, ...a);
   adamwApply: Backend['adamwApply'] = (...a) => adamwApply(this.#ctx, ...a);
   sumSquares: Backend['sumSquares'] = (...a) => sumSquares(this.#ctx, ...a);
+  // Comm ops (the collectives' FP8 all-reduce)
+  accumulateChunk: Backend['accumulateChunk'] = (...a) => accumulateChunk(this.#ctx, ...a);
   // GPT layer ops: forward ops overwrite their outputs, backward ops accumulate.
   embeddingForward: Backend['embeddingForward'] = (...a) => embeddingForward(this.#ctx, ...a);
   embeddingBackward: Backend['embeddingBackward'] = (...a) => embeddingBackward(this.#ctx, ...a);
@@ -213,7 +216,8 @@ export async function createWebGpuBackend(
     return new WebGpuBackend(options.device, { adapter: 'user-supplied device', shaderF16 });
   }
   const gpu = options.gpu ?? (globalThis as { navigator?: { gpu?: GPU } }).navigator?.gpu;
-  if (gpu === undefined) return { unavailable: 'WebGPU is not available here (no navigator.gpu, no gpu option)' };
+  if (gpu === undefined)
+    return { unavailable: 'WebGPU is not available here (no navigator.gpu, no gpu option)' };
   const adapter = await gpu.requestAdapter({ powerPreference: 'high-performance' });
   if (adapter === null) return { unavailable: 'no WebGPU adapter was found (no GPU, or no driver for it)' };
   const wantF16 = options.shaderF16 !== false && adapter.features.has('shader-f16');
@@ -237,7 +241,9 @@ export async function createWebGpuBackend(
       requiredLimits,
     });
   } catch (e) {
-    return { unavailable: `the WebGPU adapter refused a device: ${e instanceof Error ? e.message : String(e)}` };
+    return {
+      unavailable: `the WebGPU adapter refused a device: ${e instanceof Error ? e.message : String(e)}`,
+    };
   }
   const info = adapter.info;
   const name = [info.vendor, info.architecture, info.description].filter((s) => s !== '').join(' / ');

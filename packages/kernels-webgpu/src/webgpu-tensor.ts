@@ -1,4 +1,11 @@
-import { type DeviceTensor, type DType, dtypeByteSize, formatShape, numel, type Shape } from '@fp8lm/tensor-interface';
+import {
+  type DeviceTensor,
+  type DType,
+  dtypeByteSize,
+  formatShape,
+  numel,
+  type Shape,
+} from '@fp8lm/tensor-interface';
 
 /**
  * The GPU buffer behind one or more tensors (a tensor and its views). Byte-sized codes are packed

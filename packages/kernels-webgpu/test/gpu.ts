@@ -1,6 +1,6 @@
-import type { BackendUnavailable } from '@fp8lm/tensor-interface';
 import type { WebGpuBackend } from '@fp8lm/kernels-webgpu';
 import { createNodeWebGpuBackend } from '@fp8lm/kernels-webgpu/node';
+import type { BackendUnavailable } from '@fp8lm/tensor-interface';
 
 // One backend for a test file. Where no adapter exists the suites are reported as skipped with the
 // reason — except in CI and with FP8LM_REQUIRE_WEBGPU=1, where a missing adapter fails them.

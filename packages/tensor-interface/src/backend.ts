@@ -1,4 +1,5 @@
 import type { DType, StorageArray } from './dtype.js';
+import type { CommOps } from './ops/comm-ops.js';
 import type { FormatOps } from './ops/format-ops.js';
 import type { GemmOps } from './ops/gemm-ops.js';
 import type { LayerOps } from './ops/layer-ops.js';
@@ -28,9 +29,9 @@ export type ScaleArg = number | DeviceTensor<'f32'>;
  * backend records them. `read` is the only asynchronous call; results the host needs (amax,
  * loss) come back through it, so the host never stalls the device by accident.
  * The ops come in groups, one interface per group under `ops/` (format ops now; GEMM, GPT layer and
- * optimizer ops join as the issues that need them land), so each group can grow on its own.
+ * optimizer ops and the collectives' comm ops joined as the issues that need them landed), so each group can grow on its own.
  */
-export interface Backend extends FormatOps, GemmOps, LayerOps, OptimizerOps {
+export interface Backend extends FormatOps, GemmOps, LayerOps, OptimizerOps, CommOps {
   /** Short name, e.g. `"cpu"`. */
   readonly name: string;
 

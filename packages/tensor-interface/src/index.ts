@@ -1,5 +1,6 @@
 export * from './backend.js';
 export * from './dtype.js';
+export * from './ops/comm-ops.js';
 export * from './ops/format-ops.js';
 export * from './ops/gemm-ops.js';
 export * from './ops/layer-ops.js';

@@ -48,7 +48,9 @@ export async function createNodeWebGpuBackend(
   }
   if (mode !== 'never') {
     if (!existsSync(SWIFTSHADER_ICD)) {
-      reasons.push(`no SwiftShader fallback: ${SWIFTSHADER_ICD} is missing (apt-get install chromium libvulkan1)`);
+      reasons.push(
+        `no SwiftShader fallback: ${SWIFTSHADER_ICD} is missing (apt-get install chromium libvulkan1)`,
+      );
     } else {
       useSwiftShader();
       const backend = await createWebGpuBackend({ gpu: dawn.create([]), shaderF16: options.shaderF16 });
