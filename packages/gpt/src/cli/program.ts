@@ -142,7 +142,10 @@ function trainCommand(io: CliIO): Command {
         .default(d.gradScaling),
     )
     .addOption(
-      new Option('--backend <name>', "compute backend ('cpu-reference': the TypeScript reference kernels)")
+      new Option(
+        '--backend <name>',
+        "compute backend ('cpu-reference': the TypeScript reference kernels; 'webgpu': the GPU through Dawn, SwiftShader without one)",
+      )
         .choices(BACKENDS)
         .default(d.backend),
     )

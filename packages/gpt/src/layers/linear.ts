@@ -91,6 +91,13 @@ export class Linear {
     dw: null,
   };
   #lastDiagnostics: Record<string, LinearDiagnostics> = {};
+  /**
+   * FP8-LM's gradient pre-scale μ, applied where the weight gradient is cast to FP8: its codes are
+   * `cast(dW · s · μ)` with the recipe's scale `s`, and its decode multiplier is `1 / (s · μ)`, so the
+   * gradient handed on is the true one. The amax history keeps the unscaled amax, so a delayed scale does
+   * not absorb μ: a μ below 1 is real headroom against overflow. Default 1; the trainer sets it per step.
+   */
+  gradPreScale = 1;
 
   constructor(backend: Backend, options: LinearOptions) {
     const { name, inFeatures, outFeatures, recipe } = options;
@@ -178,21 +185,31 @@ export class Linear {
   ): Quantized {
     const slot = LINEAR_TENSORS.indexOf(kind);
     const meta = this.metas[kind];
+    const mu = kind === 'dw' ? this.gradPreScale : 1;
     if (!current && this.recipe.scaling === 'delayed' && !meta.isWarmup) {
-      this.#b.quantize(src, dst, { scale: meta.scale, amaxOut: this.#amax, amaxIndex: slot });
-      this.#used[kind] = { scale: meta.scale, codes: dst };
-      return { codes: dst, scaleInv: meta.scaleInv };
+      const { scale, scaleInv } = this.#delayedScale(meta, mu);
+      this.#b.quantize(src, dst, { scale, amaxOut: this.#amax, amaxIndex: slot });
+      this.#used[kind] = { scale, codes: dst };
+      return { codes: dst, scaleInv };
     }
     const [scale, scaleInv] = this.#deviceScales[kind];
     this.#b.amax(src, this.#amax, slot);
     this.#b.computeScale(this.#amax, scale, scaleInv, {
-      fpMax: meta.format.maxFinite,
+      // Aiming at fpMax·μ instead of fpMax makes the device scale fpMax·μ / amax.
+      fpMax: meta.format.maxFinite * mu,
       margin: this.recipe.margin,
       amaxIndex: slot,
     });
     this.#b.quantize(src, dst, { scale });
     this.#used[kind] = { scale, codes: dst };
     return { codes: dst, scaleInv };
+  }
+
+  /** A delayed scale (host number) times μ, and its decode multiplier. */
+  #delayedScale(meta: ScalingMeta, mu: number): { scale: number; scaleInv: number } {
+    if (mu === 1) return { scale: meta.scale, scaleInv: meta.scaleInv };
+    const scale = Math.fround(meta.scale * mu);
+    return { scale, scaleInv: Math.fround(1 / scale) };
   }
 
   /**
@@ -377,17 +394,19 @@ export class Linear {
     if (dx !== undefined)
       b.gemm(dyq.codes, wq.codes, dx, { beta: 1, aScaleInv: dyq.scaleInv, bScaleInv: wq.scaleInv });
     if (this.recipe.scaling === 'delayed' && !meta.isWarmup) {
-      // Straight to E4M3 from the GEMM, with the delayed scale and the fused amax of the f32 result.
+      // Straight to E4M3 from the GEMM, with the delayed scale (times μ) and the fused amax of the
+      // f32 result before the scale, so the history stays free of μ.
+      const { scale, scaleInv } = this.#delayedScale(meta, this.gradPreScale);
       b.gemm(dyq.codes, xq.codes, dwq, {
         transA: true,
         aScaleInv: dyq.scaleInv,
         bScaleInv: xq.scaleInv,
-        outScale: meta.scale,
+        outScale: scale,
         amaxOut: this.#amax,
         amaxIndex: LINEAR_TENSORS.indexOf('dw'),
       });
-      this.#used.dw = { scale: meta.scale, codes: dwq };
-      this.#dw = { tensor: dwq, scaleInv: meta.scaleInv };
+      this.#used.dw = { scale, codes: dwq };
+      this.#dw = { tensor: dwq, scaleInv };
       return;
     }
     const dw32 = this.#buffer('dw32', 'f32', shapeW);

@@ -7,6 +7,7 @@ import {
   type ModelSize,
   resolveConfig,
 } from '../model/config.js';
+import { BACKENDS, type BackendName } from './backend.js';
 import {
   GRAD_SCALINGS,
   type GradScalingName,
@@ -34,7 +35,7 @@ export interface TrainConfig {
   scaling: ScalingRecipeName;
   /** Gradient pre-scaling μ (FP8 levels only; fp32 and bf16 always use μ = 1). */
   gradScaling: GradScalingName;
-  backend: 'cpu' | 'cpu-reference';
+  backend: BackendName;
   data: DataSpec;
   steps: number;
   batchSize: number;
@@ -115,7 +116,7 @@ export function checkTrainConfig(c: TrainConfig): TrainConfig {
     `one of ${GRAD_SCALINGS.join(', ')}`,
     c.gradScaling,
   );
-  check(['cpu', 'cpu-reference'].includes(c.backend), 'backend', 'cpu or cpu-reference', c.backend);
+  check(BACKENDS.includes(c.backend), 'backend', `one of ${BACKENDS.join(', ')}`, c.backend);
   check(
     typeof c.data?.source === 'string' && c.data.source.length > 0,
     'data.source',

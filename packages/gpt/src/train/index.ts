@@ -1,4 +1,4 @@
-export { BACKENDS, makeBackend } from './backend.js';
+export { BACKENDS, type BackendName, makeBackend } from './backend.js';
 export {
   checkTrainConfig,
   type DataSpec,

@@ -46,7 +46,7 @@ export async function loadTrainedModel(
       `checkpoint ${path}: its tokenizer has ${tokenizer.vocabSize} tokens, its model ${config.model.vocabSize}`,
     );
   }
-  const backend = options.backend ?? makeBackend(config.backend);
+  const backend = options.backend ?? (await makeBackend(config.backend));
   const { model, optimizer } = createModel(backend, config);
   try {
     optimizer.loadStateDict(checkpoint.optimizerState as unknown as OptimizerState);

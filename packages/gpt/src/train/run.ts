@@ -225,7 +225,7 @@ export async function runTraining(options: RunOptions, hooks: RunHooks = {}): Pr
       }
     }
   }
-  const backend = options.backend ?? makeBackend(config.backend);
+  const backend = options.backend ?? (await makeBackend(config.backend));
   const trainer = new Trainer(backend, config, data, { injectNonFiniteAt: options.injectNonFiniteAt });
   try {
     if (ckpt !== undefined) trainer.restore(ckpt);
@@ -300,5 +300,7 @@ export async function runTraining(options: RunOptions, hooks: RunHooks = {}): Pr
     return result;
   } finally {
     trainer.dispose();
+    // A backend made here is ours to free (a GPU device holds driver resources until destroyed).
+    if (options.backend === undefined) backend.destroy();
   }
 }

@@ -7,7 +7,7 @@ import {
   type GradientPreScaler,
   preScaleByName,
 } from '@fp8lm/scaling';
-import type { Backend, DeviceTensor } from '@fp8lm/tensor-interface';
+import type { Backend } from '@fp8lm/tensor-interface';
 import type { Checkpoint, CheckpointTensor, LoadedCheckpoint } from '../checkpoint/checkpoint.js';
 import type { DatasetState, TokenDataset } from '../data/dataset.js';
 import type { LinearDiagnostics } from '../layers/linear.js';
@@ -75,14 +75,14 @@ interface TrainerExtra {
  * same losses on the CPU backend, and {@link Trainer.checkpoint} / {@link Trainer.restore} resume a run
  * exactly where it stood.
  *
- * How μ works on one rank: the loss gradient is multiplied by μ, so every gradient of the backward pass
- * (dy of each linear layer, the FP8 weight gradients, the f32 gradients of embeddings, LayerNorms and
- * biases) is μ times the true one. When the gradients enter the optimizer, μ is divided out exactly: an
- * FP8 gradient keeps its codes and takes `scaleInv / μ` as its decode multiplier; an f32 gradient is cast
- * to E4M3 with its own scale `s` and handed over with `scaleInv = 1 / (s·μ)`. The optimizer therefore
- * sees the true gradient (its norm, clipping and update do not depend on μ), while the FP8 casts of the
- * backward pass see μ-scaled values: when more than 0.001% of the weight-gradient codes saturate,
- * the automatic μ halves, giving the delayed scales headroom, and it grows back over 1000 clean steps.
+ * How μ works: as in FP8-LM, it pre-scales the FP8 weight gradients — the tensors that the all-reduce
+ * carries — and nothing else. Each linear layer casts its weight gradient as `cast(dW · s · μ)` with its
+ * recipe's scale `s` and hands it on with the decode multiplier `1 / (s · μ)`, so the optimizer sees the
+ * true gradient (norm, clipping and update do not depend on μ). The amax histories record the unscaled
+ * amaxes, so a delayed scale does not adapt μ away: when more than 0.001% of the weight-gradient codes
+ * saturate, the automatic μ halves and the next casts really have twice the headroom; it grows back over
+ * 1000 clean steps. (Scaling the loss gradient by μ instead would let the amax histories absorb it
+ * within one history length, and the automatic μ would halve forever.)
  */
 export class Trainer {
   readonly config: TrainConfig;
@@ -90,19 +90,15 @@ export class Trainer {
   readonly model: GPT;
   readonly optimizer: AdamW;
   readonly data: TokenDataset;
-  readonly #backend: Backend;
   readonly #inject: Set<number>;
   #preScaler: GradientPreScaler;
   #step = 0;
   #skipped = 0;
-  readonly #codes = new Map<string, DeviceTensor<'e4m3'>>();
-  readonly #amax: DeviceTensor<'f32'>;
 
   constructor(backend: Backend, config: TrainConfig, data: TokenDataset, options: TrainerOptions = {}) {
     this.config = config;
     this.plan = levelPlan(config.level, config.scaling);
     this.data = data;
-    this.#backend = backend;
     this.#inject = new Set(options.injectNonFiniteAt ?? []);
     ({ model: this.model, optimizer: this.optimizer } = createModel(
       backend,
@@ -114,7 +110,6 @@ export class Trainer {
       : config.gradScaling === 'auto'
         ? new GradientAutoScaler({ initialMu: options.initialMu })
         : preScaleByName(config.gradScaling, { worldSize: 1 });
-    this.#amax = backend.alloc('f32', [1]);
   }
 
   /** Completed training steps (skipped ones included). */
@@ -142,9 +137,10 @@ export class Trainer {
     const { inputs, targets } = this.data.batch('train', B, T);
     const loss = await this.model.forward(inputs, targets, B, T);
     if (this.#inject.has(step)) this.model.injectNonFinite();
-    this.model.backward(mu / (B * T));
+    for (const linear of this.model.linears.values()) linear.gradPreScale = mu;
+    this.model.backward(1 / (B * T));
     let report: { lr: number; gradNorm: number; clipCoefficient: number; skipped: boolean; reason?: string };
-    if (Number.isFinite(loss)) await this.#writeGradients(mu);
+    if (Number.isFinite(loss)) await this.#writeGradients();
     // Every linear layer records this step's amaxes; a NaN/Inf amax resets its history (delayed scaling).
     await this.model.endStep();
     if (Number.isFinite(loss)) {
@@ -215,47 +211,17 @@ export class Trainer {
     return { saturated, total };
   }
 
-  /** Hands every gradient to the optimizer with μ divided out (see the class comment). */
-  async #writeGradients(mu: number): Promise<void> {
+  /** Hands every gradient to the optimizer: FP8 weight gradients with their decode multipliers (μ included). */
+  async #writeGradients(): Promise<void> {
     const opt = this.optimizer;
     for (const spec of this.model.specs) {
       if (spec.kind === 'linear') {
         const g = await this.model.linearGrad(spec.name);
-        await opt.writeScaledGrad(spec.name, {
-          tensor: g.tensor,
-          scaleInv: g.scaleInv / mu,
-          amax: g.amax / mu,
-        });
-      } else if (mu === 1) {
-        await opt.writeGrad(spec.name, this.model.paramGrad(spec.name));
+        await opt.writeScaledGrad(spec.name, { tensor: g.tensor, scaleInv: g.scaleInv, amax: g.amax });
       } else {
-        await this.#writeUnscaled(spec.name, this.model.paramGrad(spec.name), mu);
+        await opt.writeGrad(spec.name, this.model.paramGrad(spec.name));
       }
     }
-  }
-
-  /** An f32 gradient that is μ times the true one: E4M3 with its own scale s, handed over as 1/(s·μ). */
-  async #writeUnscaled(name: string, grad: DeviceTensor<'f32'>, mu: number): Promise<void> {
-    const b = this.#backend;
-    if (this.optimizer.layout.grad !== 'e4m3') {
-      throw new Error(
-        `internal: μ = ${mu} needs FP8 gradients, the optimizer keeps ${this.optimizer.layout.grad}`,
-      );
-    }
-    let codes = this.#codes.get(name);
-    if (codes === undefined) {
-      codes = b.alloc('e4m3', [grad.size]);
-      this.#codes.set(name, codes);
-    }
-    b.amax(grad, this.#amax);
-    const amax = (await b.read(this.#amax))[0];
-    const scale = computeScale(E4M3.maxFinite, Number.isFinite(amax) ? amax : 0, { previous: 1 });
-    b.quantize(grad, codes, { scale });
-    await this.optimizer.writeScaledGrad(name, {
-      tensor: codes,
-      scaleInv: 1 / (scale * mu),
-      amax: amax / mu,
-    });
   }
 
   /** Mean loss over `batches` random validation windows (nanoGPT's `estimate_loss`, val split only). */
@@ -343,8 +309,6 @@ export class Trainer {
   dispose(): void {
     this.model.dispose();
     this.optimizer.dispose();
-    for (const t of this.#codes.values()) this.#backend.dispose(t);
-    this.#backend.dispose(this.#amax);
   }
 }
 
