@@ -178,6 +178,32 @@ describe('GPT forward and backward', () => {
   });
 });
 
+describe('activation memory', () => {
+  it('FP8 linears keep E4M3 copies of their inputs, so the f32 inputs are one buffer shared by every block', async () => {
+    const backend = createCpuBackend();
+    const config = resolveConfig('tiny', 33, { nEmbd: 32, nLayer: 3 });
+    const [B, T, C, L] = [4, 32, 32, 3];
+    const bytes = async (precision: 'fp32' | 'fp8') => {
+      const params = new HostParams(backend, initParams(config, 1));
+      const model = new GPT(backend, config, { recipe: { precision }, params });
+      const loss = await model.forward(tokens(B * T, 33, 1), tokens(B * T, 33, 2), B, T);
+      model.backward(1 / (B * T));
+      const result = { ...model.activationBytes(), loss };
+      model.dispose();
+      return result;
+    };
+    const fp32 = await bytes('fp32');
+    const fp8 = await bytes('fp8');
+    expect(fp32.linearInputCopies).toBe(0);
+    // Linear inputs per block: ln1, atty, ln2 (C wide) and fchGelu (4C): 7·B·T·C values.
+    const inputs = 7 * B * T * C;
+    expect(fp8.linearInputCopies).toBe(L * inputs); // one byte each
+    expect(fp32.tensors - fp8.tensors).toBe((L - 1) * inputs * 4);
+    expect(fp32.total - fp8.total).toBe((L - 1) * inputs * 4 - L * inputs);
+    expect(Math.abs(fp8.loss - fp32.loss)).toBeLessThan(0.05); // the same model, read in FP8
+  });
+});
+
 describe('sampling', () => {
   it('is deterministic in the seed; temperature 0 and top-k 1 are greedy', async () => {
     const backend = createCpuBackend();

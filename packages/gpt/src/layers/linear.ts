@@ -157,6 +157,14 @@ export class Linear {
     ) as Record<LinearTensor, [DeviceTensor<'f32'>, DeviceTensor<'f32'>]>;
   }
 
+  /**
+   * True when backward reads the layer's own (bf16 or FP8) copy of its input rather than the caller's
+   * f32 tensor, so the caller may reuse that tensor as soon as forward returns.
+   */
+  get keepsInputCopy(): boolean {
+    return this.recipe.precision !== 'fp32';
+  }
+
   /** A scratch tensor of this layer, reallocated when the row count changes. */
   #buffer<D extends 'f32' | 'bf16' | 'e4m3' | 'e5m2' | 'e8m0'>(
     key: string,

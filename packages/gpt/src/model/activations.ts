@@ -55,27 +55,51 @@ export interface ActivationGrads {
   dln1: F32; // [B, T, C]
 }
 
-/** Allocates the activations of a forward pass (zero-filled). */
-export function allocActivations(backend: Backend, config: GPTConfig, B: number, T: number): Activations {
+/** Options of {@link allocActivations}. */
+export interface ActivationOptions {
+  /**
+   * The linear layers keep their own (bf16 or FP8) copies of their inputs for the backward pass, so the
+   * f32 linear inputs (`ln1`, `atty`, `ln2`, `fchGelu`) need not outlive their block's forward pass:
+   * one buffer of each serves every block. With FP8 linears this is where FP8-LM's activation saving
+   * comes from: 7·B·T·C f32 values per block become 7·B·T·C one-byte codes. Default false.
+   */
+  readonly shareLinearInputs?: boolean;
+}
+
+/**
+ * Allocates the activations of a forward pass (zero-filled). The linear outputs that only feed a
+ * residual add (`attproj`, `fcproj`) are never read by the backward pass, so every block shares them.
+ */
+export function allocActivations(
+  backend: Backend,
+  config: GPTConfig,
+  B: number,
+  T: number,
+  options: ActivationOptions = {},
+): Activations {
   const { nEmbd: C, nHead: NH, nLayer: L, vocabSize: V } = config;
   const f = (shape: number[]) => backend.alloc('f32', shape);
+  const shared = { attproj: f([B, T, C]), fcproj: f([B, T, C]) };
+  const inputs = () => ({
+    ln1: f([B, T, C]),
+    atty: f([B, T, C]),
+    ln2: f([B, T, C]),
+    fchGelu: f([B, T, 4 * C]),
+  });
+  const sharedInputs = options.shareLinearInputs === true ? inputs() : undefined;
   const blocks: BlockActivations[] = [];
   for (let l = 0; l < L; l++) {
     blocks.push({
-      ln1: f([B, T, C]),
+      ...(sharedInputs ?? inputs()),
+      ...shared,
       ln1Mean: f([B, T]),
       ln1Rstd: f([B, T]),
       qkv: f([B, T, 3 * C]),
-      atty: f([B, T, C]),
       att: f([B, NH, T, T]),
-      attproj: f([B, T, C]),
       residual2: f([B, T, C]),
-      ln2: f([B, T, C]),
       ln2Mean: f([B, T]),
       ln2Rstd: f([B, T]),
       fch: f([B, T, 4 * C]),
-      fchGelu: f([B, T, 4 * C]),
-      fcproj: f([B, T, C]),
       residual3: f([B, T, C]),
     });
   }
@@ -117,14 +141,15 @@ export function allocActivationGrads(
   };
 }
 
-/** Every device tensor of an activation set, for dispose. */
+/** Every device tensor of an activation set, each once (blocks share some), for dispose and sizes. */
 export function activationTensors(a: Activations | ActivationGrads): DeviceTensor[] {
-  const list: DeviceTensor[] = [];
+  const set = new Set<DeviceTensor>();
   for (const v of Object.values(a)) {
-    if (Array.isArray(v)) for (const block of v) list.push(...Object.values(block as BlockActivations));
-    else if (typeof v === 'object' && v !== null) list.push(v as DeviceTensor);
+    if (Array.isArray(v))
+      for (const block of v) for (const t of Object.values(block as BlockActivations)) set.add(t);
+    else if (typeof v === 'object' && v !== null) set.add(v as DeviceTensor);
   }
-  return list;
+  return [...set];
 }
 
 /**

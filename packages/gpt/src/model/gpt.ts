@@ -116,11 +116,31 @@ export class GPT {
     return this.linears.get(prefix)!;
   }
 
+  /**
+   * Bytes the activations of the current batch shape hold (0 before the first forward pass): the f32
+   * (and i32) activation tensors, and the copies of their inputs that the linear layers keep for the
+   * backward pass (E4M3 codes: 1 byte per element; bf16: 2; f32 layers keep the caller's tensor).
+   */
+  activationBytes(): { tensors: number; linearInputCopies: number; total: number } {
+    const tensors =
+      this.#acts === null ? 0 : activationTensors(this.#acts).reduce((n, t) => n + 4 * t.size, 0);
+    let linearInputCopies = 0;
+    if (this.#acts !== null) {
+      const rows = this.#acts.B * this.#acts.T;
+      for (const l of this.linears.values()) {
+        const bytes = l.recipe.precision === 'fp8' ? 1 : l.recipe.precision === 'bf16' ? 2 : 0;
+        linearInputCopies += rows * l.inFeatures * bytes * (l.recipe.granularity === 'tensor' ? 1 : 2);
+      }
+    }
+    return { tensors, linearInputCopies, total: tensors + linearInputCopies };
+  }
+
   /** The activations for a batch shape, reallocated when B or T changes. */
   #activations(B: number, T: number): Activations {
     if (this.#acts?.B === B && this.#acts.T === T) return this.#acts;
     this.#disposeActivations();
-    this.#acts = allocActivations(this.#b, this.config, B, T);
+    const shareLinearInputs = [...this.linears.values()].every((l) => l.keepsInputCopy);
+    this.#acts = allocActivations(this.#b, this.config, B, T, { shareLinearInputs });
     this.#dacts = allocActivationGrads(this.#b, this.config, B, T);
     return this.#acts;
   }
@@ -246,8 +266,8 @@ export class GPT {
   /**
    * The backward pass of the last forward pass with targets: zeroes the gradients, then goes back through
    * the loss, the LM head, the final LayerNorm, every block from the top, and the embeddings.
-   * `dlossScale` is `∂L/∂losses[b,t]`: `1/(B·T)` for the mean loss, times a gradient pre-scale μ if one
-   * is used (every gradient then comes out multiplied by μ).
+   * `dlossScale` is `∂L/∂losses[b,t]`: `1/(B·T)` for the mean loss. (A gradient pre-scale μ is not
+   * applied here but where each linear layer casts its weight gradient: see `Linear.gradPreScale`.)
    */
   backward(dlossScale: number): void {
     const a = this.#forwardActs;

@@ -39,6 +39,7 @@ export async function createNodeWebGpuBackend(
   }
   // The shaders and the backend use GPUBufferUsage & co. as numbers, but user code may expect them.
   Object.assign(globalThis, dawn.globals);
+  ensureRuntimeDir(); // the Vulkan loader complains on stderr without one
   const mode = options.swiftshader ?? 'fallback';
   const reasons: string[] = [];
   if (mode !== 'only') {
@@ -61,9 +62,12 @@ export async function createNodeWebGpuBackend(
   return { unavailable: reasons.join('; ') };
 }
 
-/** Points the Vulkan loader at SwiftShader; it reads these when Dawn creates its next instance. */
+/** Points the Vulkan loader at SwiftShader; it reads this when Dawn creates its next instance. */
 function useSwiftShader(): void {
   process.env.VK_ICD_FILENAMES = SWIFTSHADER_ICD;
+}
+
+function ensureRuntimeDir(): void {
   if (process.env.XDG_RUNTIME_DIR === undefined) {
     const dir = join(tmpdir(), `fp8lm-xdg-${process.getuid?.() ?? 0}`);
     mkdirSync(dir, { recursive: true, mode: 0o700 });
