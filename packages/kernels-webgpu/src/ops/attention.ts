@@ -1,24 +1,129 @@
 import type { DeviceTensor } from '@fp8lm/tensor-interface';
 import type { GpuContext } from '../context.js';
+import { dims, expectShape, f32, headSize, noAlias, scratch } from '../layer-checks.js';
+import { uniformLayout } from '../uniforms.js';
+import {
+  attentionBackwardKeyValueWgsl,
+  attentionBackwardQueryWgsl,
+  attentionWgsl,
+  layerReduceWgsl,
+} from '../wgsl.generated.js';
 
-/** `attentionForward` (not implemented yet). */
-export function attentionForward(
-  _ctx: GpuContext,
-  ..._args: [qkv: DeviceTensor<'f32'>, out: DeviceTensor<'f32'>, att: DeviceTensor<'f32'>, numHeads: number]
-): void {
-  throw new Error('webgpu: attentionForward is not implemented yet');
+const layout = uniformLayout({
+  rows: 'u32',
+  seq: 'u32',
+  cols: 'u32',
+  heads: 'u32',
+  head_size: 'u32',
+  scale: 'f32',
+});
+/** Threads per workgroup of the backward passes (a power of two, for the reduction). */
+const BACKWARD_WG = 64;
+
+function check(qkv: DeviceTensor<'f32'>, att: DeviceTensor<'f32'>, numHeads: number) {
+  const QKV = f32(qkv, 'qkv');
+  const A = f32(att, 'att');
+  const [B, T, C3] = dims(QKV, 'qkv', ['B', 'T', '3C']);
+  if (C3 % 3 !== 0) throw new RangeError(`qkv: expected shape [B, T, 3C], found [${QKV.shape.join(', ')}]`);
+  const C = C3 / 3;
+  const hs = headSize(numHeads, C);
+  expectShape(A, 'att', [B, numHeads, T, T], '[B, NH, T, T]');
+  return { QKV, A, B, T, C, NH: numHeads, hs };
 }
 
-/** `attentionBackward` (not implemented yet). */
-export function attentionBackward(
-  _ctx: GpuContext,
-  ..._args: [
-    dout: DeviceTensor<'f32'>,
-    qkv: DeviceTensor<'f32'>,
-    att: DeviceTensor<'f32'>,
-    dqkv: DeviceTensor<'f32'>,
-    numHeads: number,
-  ]
+/**
+ * `attentionForward`: causal multi-head self-attention, GPT-2 layout. `att` gets the softmax of
+ * `q·k/sqrt(hs)` over `t2 ≤ t` (row max subtracted) and 0 for `t2 > t`; `out` gets `att · v`.
+ * Overwrites `out` and `att`. One workgroup per (b, h, t).
+ */
+export function attentionForward(
+  ctx: GpuContext,
+  qkv: DeviceTensor<'f32'>,
+  out: DeviceTensor<'f32'>,
+  att: DeviceTensor<'f32'>,
+  numHeads: number,
 ): void {
-  throw new Error('webgpu: attentionBackward is not implemented yet');
+  const { QKV, A, B, T, C, NH, hs } = check(qkv, att, numHeads);
+  const O = f32(out, 'out');
+  expectShape(O, 'out', [B, T, C], '[B, T, C]');
+  noAlias(O, 'out', [[QKV, 'qkv']]);
+  noAlias(A, 'att', [
+    [QKV, 'qkv'],
+    [O, 'out'],
+  ]);
+  const rows = B * NH * T;
+  ctx.dispatch({
+    key: 'attentionForward',
+    code: () => `${layerReduceWgsl}\n${attentionWgsl}`,
+    uniforms: layout,
+    values: { rows, seq: T, cols: C, heads: NH, head_size: hs, scale: 1 / Math.sqrt(hs) },
+    buffers: [
+      { buffer: QKV.buffer, access: 'read' },
+      { buffer: O.buffer, access: 'read_write' },
+      { buffer: A.buffer, access: 'read_write' },
+    ],
+    workgroups: ctx.grid1d(rows, 1),
+  });
+}
+
+/**
+ * `attentionBackward` with the saved `att` (softmax backward in its O(T) form
+ * `dpre = att·(datt - Σ att·datt)`). Accumulates into `dqkv`. Two passes, each the only writer of its
+ * part of `dqkv`: one workgroup per (b, h, t) for dq, which also saves the row's `Σ att·datt` in a
+ * pooled scratch buffer of B·NH·T floats, then one per (b, h, t2) for dk and dv.
+ */
+export function attentionBackward(
+  ctx: GpuContext,
+  dout: DeviceTensor<'f32'>,
+  qkv: DeviceTensor<'f32'>,
+  att: DeviceTensor<'f32'>,
+  dqkv: DeviceTensor<'f32'>,
+  numHeads: number,
+): void {
+  const { QKV, A, B, T, C, NH, hs } = check(qkv, att, numHeads);
+  const D = f32(dout, 'dout');
+  const DQKV = f32(dqkv, 'dqkv');
+  expectShape(D, 'dout', [B, T, C], '[B, T, C]');
+  expectShape(DQKV, 'dqkv', QKV.shape, '[B, T, 3C]');
+  noAlias(DQKV, 'dqkv', [
+    [D, 'dout'],
+    [QKV, 'qkv'],
+    [A, 'att'],
+  ]);
+  const rows = B * NH * T;
+  if (rows === 0 || hs === 0) return;
+  // Head elements per thread: dq, dk, dv accumulate in registers, IPT per thread.
+  const ipt = Math.ceil(hs / BACKWARD_WG);
+  const consts = `const WG: u32 = ${BACKWARD_WG}u;\nconst IPT: u32 = ${ipt}u;\n`;
+  const values = { rows, seq: T, cols: C, heads: NH, head_size: hs, scale: 1 / Math.sqrt(hs) };
+  const dots = scratch(ctx, rows * 4);
+  ctx.dispatch({
+    key: `attentionBackward:query:${ipt}`,
+    code: () => `${consts}${layerReduceWgsl}\n${attentionBackwardQueryWgsl}`,
+    uniforms: layout,
+    values,
+    buffers: [
+      { buffer: D.buffer, access: 'read' },
+      { buffer: QKV.buffer, access: 'read' },
+      { buffer: A.buffer, access: 'read' },
+      { buffer: DQKV.buffer, access: 'read_write' },
+      { buffer: dots.buffer, access: 'read_write' },
+    ],
+    workgroups: ctx.grid1d(rows, 1),
+  });
+  ctx.dispatch({
+    key: `attentionBackward:keyValue:${ipt}`,
+    code: () => `${consts}${attentionBackwardKeyValueWgsl}`,
+    uniforms: layout,
+    values,
+    buffers: [
+      { buffer: D.buffer, access: 'read' },
+      { buffer: QKV.buffer, access: 'read' },
+      { buffer: A.buffer, access: 'read' },
+      { buffer: dots.buffer, access: 'read' },
+      { buffer: DQKV.buffer, access: 'read_write' },
+    ],
+    workgroups: ctx.grid1d(rows, 1),
+  });
+  dots.done();
 }

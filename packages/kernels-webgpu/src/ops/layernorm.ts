@@ -1,35 +1,153 @@
 import type { DeviceTensor, LayernormOptions } from '@fp8lm/tensor-interface';
 import type { GpuContext } from '../context.js';
+import { expectShape, f32, lastDim, noAlias } from '../layer-checks.js';
+import { uniformLayout } from '../uniforms.js';
+import {
+  layernormBackwardWgsl,
+  layernormParamsBackwardWgsl,
+  layernormWgsl,
+  layerReduceWgsl,
+} from '../wgsl.generated.js';
 
-/** `layernormForward` (not implemented yet). */
-export function layernormForward(
-  _ctx: GpuContext,
-  ..._args: [
-    x: DeviceTensor<'f32'>,
-    weight: DeviceTensor<'f32'>,
-    bias: DeviceTensor<'f32'>,
-    out: DeviceTensor<'f32'>,
-    mean: DeviceTensor<'f32'>,
-    rstd: DeviceTensor<'f32'>,
-    options?: LayernormOptions,
-  ]
-): void {
-  throw new Error('webgpu: layernormForward is not implemented yet');
+/** GPT-2's LayerNorm epsilon. */
+const DEFAULT_EPS = 1e-5;
+/** Columns per workgroup of layernorm-params-backward.wgsl (its COLS). */
+const PARAMS_COLS = 32;
+
+const forwardLayout = uniformLayout({ rows: 'u32', cols: 'u32', eps: 'f32' });
+const backwardLayout = uniformLayout({ rows: 'u32', cols: 'u32' });
+
+function rowsOf(x: DeviceTensor, C: number): { rowShape: readonly number[]; rows: number } {
+  return { rowShape: x.shape.slice(0, -1), rows: C === 0 ? 0 : x.size / C };
 }
 
-/** `layernormBackward` (not implemented yet). */
-export function layernormBackward(
-  _ctx: GpuContext,
-  ..._args: [
-    dout: DeviceTensor<'f32'>,
-    x: DeviceTensor<'f32'>,
-    weight: DeviceTensor<'f32'>,
-    mean: DeviceTensor<'f32'>,
-    rstd: DeviceTensor<'f32'>,
-    dx: DeviceTensor<'f32'>,
-    dweight: DeviceTensor<'f32'>,
-    dbias: DeviceTensor<'f32'>,
-  ]
+/**
+ * `layernormForward`: per row of `x [..., C]`, `out = (x - mean)·rstd·weight + bias` with the biased
+ * variance and `rstd = 1/sqrt(var + eps)`. Overwrites `out`, `mean`, `rstd`. One workgroup per row.
+ */
+export function layernormForward(
+  ctx: GpuContext,
+  x: DeviceTensor<'f32'>,
+  weight: DeviceTensor<'f32'>,
+  bias: DeviceTensor<'f32'>,
+  out: DeviceTensor<'f32'>,
+  mean: DeviceTensor<'f32'>,
+  rstd: DeviceTensor<'f32'>,
+  options: LayernormOptions = {},
 ): void {
-  throw new Error('webgpu: layernormBackward is not implemented yet');
+  const X = f32(x, 'x');
+  const W = f32(weight, 'weight');
+  const Bi = f32(bias, 'bias');
+  const O = f32(out, 'out');
+  const M = f32(mean, 'mean');
+  const R = f32(rstd, 'rstd');
+  const C = lastDim(X, 'x');
+  expectShape(W, 'weight', [C], '[C]');
+  const { rowShape, rows } = rowsOf(X, C);
+  expectShape(Bi, 'bias', [C], '[C]');
+  expectShape(O, 'out', X.shape, 'the shape of x');
+  expectShape(M, 'mean', rowShape, 'x without its last dimension');
+  expectShape(R, 'rstd', rowShape, 'x without its last dimension');
+  const eps = options.eps ?? DEFAULT_EPS;
+  if (!Number.isFinite(eps) || eps < 0)
+    throw new RangeError(`eps: expected a finite number ≥ 0, found ${eps}`);
+  const inputs = [
+    [X, 'x'],
+    [W, 'weight'],
+    [Bi, 'bias'],
+  ] as const;
+  noAlias(O, 'out', inputs);
+  noAlias(M, 'mean', [...inputs, [O, 'out']]);
+  noAlias(R, 'rstd', [...inputs, [O, 'out'], [M, 'mean']]);
+  ctx.dispatch({
+    key: 'layernormForward',
+    code: () => `${layerReduceWgsl}\n${layernormWgsl}`,
+    uniforms: forwardLayout,
+    values: { rows, cols: C, eps },
+    buffers: [
+      { buffer: X.buffer, access: 'read' },
+      { buffer: W.buffer, access: 'read' },
+      { buffer: Bi.buffer, access: 'read' },
+      { buffer: O.buffer, access: 'read_write' },
+      { buffer: M.buffer, access: 'read_write' },
+      { buffer: R.buffer, access: 'read_write' },
+    ],
+    workgroups: ctx.grid1d(rows, 1),
+  });
+}
+
+/**
+ * `layernormBackward` with the saved `mean` and `rstd`: `dx += rstd·(g - mean(g) - norm·mean(g·norm))`
+ * with `g = weight·dout` (one workgroup per row), and `dweight += Σ norm·dout`, `dbias += Σ dout` over
+ * the rows (one writer per column). Accumulates into `dx`, `dweight`, `dbias`.
+ */
+export function layernormBackward(
+  ctx: GpuContext,
+  dout: DeviceTensor<'f32'>,
+  x: DeviceTensor<'f32'>,
+  weight: DeviceTensor<'f32'>,
+  mean: DeviceTensor<'f32'>,
+  rstd: DeviceTensor<'f32'>,
+  dx: DeviceTensor<'f32'>,
+  dweight: DeviceTensor<'f32'>,
+  dbias: DeviceTensor<'f32'>,
+): void {
+  const D = f32(dout, 'dout');
+  const X = f32(x, 'x');
+  const W = f32(weight, 'weight');
+  const M = f32(mean, 'mean');
+  const R = f32(rstd, 'rstd');
+  const DX = f32(dx, 'dx');
+  const DW = f32(dweight, 'dweight');
+  const DB = f32(dbias, 'dbias');
+  const C = lastDim(X, 'x');
+  expectShape(W, 'weight', [C], '[C]');
+  const { rowShape, rows } = rowsOf(X, C);
+  expectShape(D, 'dout', X.shape, 'the shape of x');
+  expectShape(M, 'mean', rowShape, 'x without its last dimension');
+  expectShape(R, 'rstd', rowShape, 'x without its last dimension');
+  expectShape(DX, 'dx', X.shape, 'the shape of x');
+  expectShape(DW, 'dweight', [C], '[C]');
+  expectShape(DB, 'dbias', [C], '[C]');
+  const inputs = [
+    [D, 'dout'],
+    [X, 'x'],
+    [W, 'weight'],
+    [M, 'mean'],
+    [R, 'rstd'],
+  ] as const;
+  noAlias(DX, 'dx', inputs);
+  noAlias(DW, 'dweight', inputs);
+  noAlias(DB, 'dbias', [...inputs, [DW, 'dweight']]);
+  if (rows === 0 || C === 0) return; // no row adds anything
+  ctx.dispatch({
+    key: 'layernormBackward',
+    code: () => `${layerReduceWgsl}\n${layernormBackwardWgsl}`,
+    uniforms: backwardLayout,
+    values: { rows, cols: C },
+    buffers: [
+      { buffer: D.buffer, access: 'read' },
+      { buffer: X.buffer, access: 'read' },
+      { buffer: W.buffer, access: 'read' },
+      { buffer: M.buffer, access: 'read' },
+      { buffer: R.buffer, access: 'read' },
+      { buffer: DX.buffer, access: 'read_write' },
+    ],
+    workgroups: ctx.grid1d(rows, 1),
+  });
+  ctx.dispatch({
+    key: 'layernormBackward:params',
+    code: () => layernormParamsBackwardWgsl,
+    uniforms: backwardLayout,
+    values: { rows, cols: C },
+    buffers: [
+      { buffer: D.buffer, access: 'read' },
+      { buffer: X.buffer, access: 'read' },
+      { buffer: M.buffer, access: 'read' },
+      { buffer: R.buffer, access: 'read' },
+      { buffer: DW.buffer, access: 'read_write' },
+      { buffer: DB.buffer, access: 'read_write' },
+    ],
+    workgroups: [Math.ceil(C / PARAMS_COLS)],
+  });
 }

@@ -1,10 +1,38 @@
 import type { DeviceTensor, LossSumOptions } from '@fp8lm/tensor-interface';
 import type { GpuContext } from '../context.js';
+import { checkFiniteScale, checkIndex, f32, noAlias } from '../layer-checks.js';
+import { uniformLayout } from '../uniforms.js';
+import { layerReduceWgsl, lossSumWgsl } from '../wgsl.generated.js';
 
-/** `lossSum` (not implemented yet). */
+const layout = uniformLayout({ n: 'u32', index: 'u32' });
+
+/**
+ * `lossSum`: `out[index] = scale · Σ losses`, summed in f32 by one workgroup. Overwrites `out[index]`
+ * only; `scale` may be a device tensor (read on the device, no sync).
+ */
 export function lossSum(
-  _ctx: GpuContext,
-  ..._args: [losses: DeviceTensor<'f32'>, out: DeviceTensor<'f32'>, options?: LossSumOptions]
+  ctx: GpuContext,
+  losses: DeviceTensor<'f32'>,
+  out: DeviceTensor<'f32'>,
+  options: LossSumOptions = {},
 ): void {
-  throw new Error('webgpu: lossSum is not implemented yet');
+  const L = f32(losses, 'losses');
+  const O = f32(out, 'out');
+  const index = options.index ?? 0;
+  checkIndex(index, O.size, 'index');
+  checkFiniteScale(options.scale, 'scale');
+  noAlias(O, 'out', [[L, 'losses']]);
+  const scalars = ctx.scalars([options.scale], ['scale']);
+  ctx.dispatch({
+    key: 'lossSum',
+    code: () => `${layerReduceWgsl}\n${lossSumWgsl}`,
+    uniforms: layout,
+    values: { n: L.size, index },
+    buffers: [
+      { buffer: L.buffer, access: 'read' },
+      { buffer: O.buffer, access: 'read_write' },
+      { buffer: scalars, access: 'read' },
+    ],
+    workgroups: [1],
+  });
 }
