@@ -1,23 +1,338 @@
-import type { AdamWHyper, AdamWNextScales, AdamWTensors, DeviceTensor } from '@fp8lm/tensor-interface';
+import { E4M3 } from '@fp8lm/fp8-format';
+import type {
+  AdamWHyper,
+  AdamWNextScales,
+  AdamWTensors,
+  DeviceTensor,
+  DType,
+  ScaleArg,
+} from '@fp8lm/tensor-interface';
 import type { GpuContext } from '../context.js';
+import { uniformLayout } from '../uniforms.js';
+import { asGpu, type WebGpuTensor } from '../webgpu-tensor.js';
+import { adamwApplyWgsl, adamwGroupsWgsl, adamwStatsWgsl, momentIoWgsl } from '../wgsl.generated.js';
 
-/** `adamwStats` (not implemented yet). */
-export function adamwStats(
-  _ctx: GpuContext,
-  ..._args: [
-    tensors: AdamWTensors,
-    hyper: AdamWHyper,
-    stats: DeviceTensor<'f32'>,
-    groupStats?: DeviceTensor<'f32'>,
-  ]
-): void {
-  throw new Error('webgpu: adamwStats is not implemented yet');
+/** Cap on the range-expansion exponent of grouped v (kernels-cpu's MAX_EXPANSION). */
+const MAX_EXPANSION = 16;
+const STORAGE = 0x80; // GPUBufferUsage.STORAGE, numeric: the globals may be missing in Node
+const WORKGROUP = 64;
+
+/** The dtype codes of moment-io.wgsl (DT_*). */
+const DTYPE_CODE: Partial<Record<DType, number>> = { f32: 0, f16: 1, bf16: 2, e4m3: 3, e5m2: 4 };
+
+// Every hyperparameter travels as an f32 pair hi + lo (the f64 value to ~48 bits) for the double-f32
+// update in moment-io.wgsl.
+const PAIRS = ['b1', 'omb1', 'b2', 'omb2', 'c1', 'c2', 'lr', 'wd', 'eps', 'mul'] as const;
+type Pair = (typeof PAIRS)[number];
+type PairField = `${Pair}_hi` | `${Pair}_lo`;
+
+const stageLayout = uniformLayout({
+  n: 'u32',
+  group_size: 'u32',
+  group_count: 'u32',
+  decoupled: 'u32',
+  ...(Object.fromEntries(PAIRS.flatMap((p) => [`${p}_hi`, `${p}_lo`].map((f) => [f, 'f32']))) as Record<
+    PairField,
+    'f32'
+  >),
+});
+type StageField = Parameters<typeof stageLayout.pack>[0];
+
+const groupsLayout = uniformLayout({ count: 'u32', phase: 'u32' });
+
+interface Groups {
+  size: number;
+  count: number;
+  max: WebGpuTensor<'f32'>;
+  exponent: WebGpuTensor<'f32'>;
 }
 
-/** `adamwApply` (not implemented yet). */
-export function adamwApply(
-  _ctx: GpuContext,
-  ..._args: [tensors: AdamWTensors, hyper: AdamWHyper, next: AdamWNextScales]
+interface Resolved {
+  n: number;
+  master: WebGpuTensor;
+  grad: WebGpuTensor;
+  m: WebGpuTensor;
+  v: WebGpuTensor;
+  groups?: Groups;
+}
+
+function sameSize<T extends DeviceTensor>(t: T, n: number, name: string): T {
+  if (t.size !== n) throw new RangeError(`${name}: expected ${n} elements like master, found ${t.size}`);
+  return t;
+}
+
+function checkScale(arg: ScaleArg | undefined, name: string): void {
+  if (arg !== undefined && typeof arg !== 'number') asGpu(arg, name, ['f32']);
+}
+
+/** Argument checks of kernels-cpu's `resolve`, with its messages. */
+function resolve(t: AdamWTensors): Resolved {
+  const master = asGpu(t.master, 'master', ['f32', 'f16', 'bf16']);
+  const n = master.size;
+  const r: Resolved = {
+    n,
+    master,
+    grad: sameSize(asGpu(t.grad, 'grad', ['f32', 'f16', 'bf16', 'e4m3', 'e5m2']), n, 'grad'),
+    m: sameSize(asGpu(t.m, 'm', ['f32', 'f16', 'bf16', 'e4m3']), n, 'm'),
+    v: sameSize(asGpu(t.v, 'v', ['f32', 'f16', 'bf16', 'e4m3']), n, 'v'),
+  };
+  checkScale(t.masterScaleInv, 'masterScaleInv');
+  checkScale(t.gradScaleInv, 'gradScaleInv');
+  checkScale(t.mScaleInv, 'mScaleInv');
+  checkScale(t.vScaleInv, 'vScaleInv');
+  if (t.vGroups !== undefined) {
+    const { groupSize } = t.vGroups;
+    if (r.v.dtype !== 'e4m3') throw new TypeError(`v: grouped second moments are e4m3, found ${r.v.dtype}`);
+    if (!Number.isSafeInteger(groupSize) || groupSize < 1) {
+      throw new RangeError(`vGroups.groupSize: expected a positive integer, found ${groupSize}`);
+    }
+    const count = Math.ceil(n / groupSize);
+    const max = asGpu(t.vGroups.groupMax, 'vGroups.groupMax', ['f32']);
+    const exponent = asGpu(t.vGroups.exponent, 'vGroups.exponent', ['f32']);
+    sameSize(max, count, 'vGroups.groupMax (one per group)');
+    sameSize(exponent, count, 'vGroups.exponent (one per group)');
+    r.groups = { size: groupSize, count, max, exponent };
+  }
+  return r;
+}
+
+/** kernels-cpu's `checkHyper`, as the uniform values of the stage shaders (f64 → hi/lo f32 pairs). */
+function hyperValues(h: AdamWHyper, r: Resolved): StageField {
+  const finite = (name: keyof AdamWHyper, lo: number, hi: number) => {
+    const x = h[name] as number;
+    if (typeof x !== 'number' || !(x >= lo && x <= hi)) {
+      throw new RangeError(`${name}: expected a number in [${lo}, ${hi}], found ${String(x)}`);
+    }
+    return x;
+  };
+  const step = finite('step', 1, Number.MAX_SAFE_INTEGER);
+  if (!Number.isInteger(step)) throw new RangeError(`step: expected a positive integer, found ${step}`);
+  const beta1 = finite('beta1', 0, 1 - 2 ** -30);
+  const beta2 = finite('beta2', 0, 1 - 2 ** -30);
+  const correct = h.biasCorrection ?? true;
+  const f64: Record<Pair, number> = {
+    lr: finite('lr', 0, Number.MAX_VALUE),
+    b1: beta1,
+    omb1: 1 - beta1,
+    b2: beta2,
+    omb2: 1 - beta2,
+    eps: finite('eps', 0, Number.MAX_VALUE),
+    wd: finite('weightDecay', 0, Number.MAX_VALUE),
+    c1: correct ? 1 - beta1 ** step : 1,
+    c2: correct ? 1 - beta2 ** step : 1,
+    mul: h.gradMultiplier === undefined ? 1 : finite('gradMultiplier', 0, Number.MAX_VALUE),
+  };
+  const values = {
+    n: r.n,
+    group_size: r.groups?.size ?? 1,
+    group_count: r.groups?.count ?? 0,
+    decoupled: (h.decoupled ?? true) ? 1 : 0,
+  } as StageField;
+  for (const p of PAIRS) {
+    const hi = Math.fround(f64[p]);
+    values[`${p}_hi`] = hi;
+    values[`${p}_lo`] = f64[p] - hi;
+  }
+  return values;
+}
+
+/** Throws unless `written` shares its buffer with none of `others` (WebGPU forbids that aliasing). */
+function checkDistinct(written: [string, WebGpuTensor], others: [string, WebGpuTensor | undefined][]): void {
+  for (const [name, t] of others) {
+    if (t !== undefined && t.storage === written[1].storage) {
+      throw new RangeError(`${written[0]}: must not share its storage with ${name}`);
+    }
+  }
+}
+
+/** The shader text of one stage: dtype and layout constants, moment-io.wgsl, the stage's code. */
+function stageCode(r: Resolved, stageWgsl: string): string {
+  const consts = [
+    `const MASTER_T: u32 = ${DTYPE_CODE[r.master.dtype]}u;`,
+    `const GRAD_T: u32 = ${DTYPE_CODE[r.grad.dtype]}u;`,
+    `const M_T: u32 = ${DTYPE_CODE[r.m.dtype]}u;`,
+    `const V_T: u32 = ${DTYPE_CODE[r.v.dtype]}u;`,
+    `const GROUPED: bool = ${r.groups !== undefined};`,
+    `const E4M3_MAX: f32 = ${E4M3.maxFinite}.0;`,
+  ];
+  return `${consts.join('\n')}\n${momentIoWgsl}\n${stageWgsl}`;
+}
+
+function groupsCode(): string {
+  const logRange = Math.fround(Math.log(E4M3.maxFinite / E4M3.minNormal));
+  const bits = new Uint32Array(new Float32Array([logRange]).buffer)[0];
+  return [
+    `const MAX_EXPANSION: f32 = ${MAX_EXPANSION}.0;`,
+    // ln(E4M3 normal range) as bits: a decimal literal could round differently in the compiler.
+    `const LOG_E4M3_RANGE: f32 = bitcast<f32>(${bits}u);`,
+    adamwGroupsWgsl,
+  ].join('\n');
+}
+
+function stageKey(stage: string, r: Resolved): string {
+  return `adamw-${stage}:${r.master.dtype}:${r.grad.dtype}:${r.m.dtype}:${r.v.dtype}:${r.groups ? 'grouped' : 'plain'}`;
+}
+
+/** A small storage buffer for a binding a variant does not use (fresh per dispatch: it dies at submit). */
+function dummy(ctx: GpuContext): GPUBuffer {
+  return ctx.transientBuffer(new ArrayBuffer(16), STORAGE);
+}
+
+function dispatchGroups(ctx: GpuContext, count: number, phase: 0 | 1, stats: GPUBuffer, out: GPUBuffer) {
+  ctx.dispatch({
+    key: 'adamw-groups',
+    code: groupsCode,
+    uniforms: groupsLayout,
+    values: { count, phase },
+    buffers: [
+      { buffer: stats, access: 'read_write' },
+      { buffer: out, access: 'read_write' },
+    ],
+    workgroups: ctx.grid1d(count, WORKGROUP),
+  });
+}
+
+/**
+ * `adamwStats`, stage 1 of the fused AdamW: recomputes the update of every element (in double-f32,
+ * so f32 results match the f64 reference) without writing state; `max |x|` of the new master, m and v
+ * into `stats[0..2]` (NaN if any is NaN) and, for grouped v, each group's `[max, smallest non-zero]`
+ * into `groupStats`.
+ */
+export function adamwStats(
+  ctx: GpuContext,
+  tensors: AdamWTensors,
+  hyper: AdamWHyper,
+  stats: DeviceTensor<'f32'>,
+  groupStats?: DeviceTensor<'f32'>,
 ): void {
-  throw new Error('webgpu: adamwApply is not implemented yet');
+  const r = resolve(tensors);
+  const values = hyperValues(hyper, r);
+  const out = asGpu(stats, 'stats', ['f32']);
+  if (out.size < 3)
+    throw new RangeError(`stats: expected at least 3 elements (master, m, v), found ${out.size}`);
+  let gs: WebGpuTensor<'f32'> | undefined;
+  if (r.groups) {
+    if (groupStats === undefined) throw new TypeError('groupStats: required when v is grouped');
+    gs = asGpu(groupStats, 'groupStats', ['f32']);
+    if (gs.size !== 2 * r.groups.count) {
+      throw new RangeError(
+        `groupStats (2 per group): expected ${2 * r.groups.count} elements like master, found ${gs.size}`,
+      );
+    }
+  }
+  const inputs: [string, WebGpuTensor | undefined][] = [
+    ['master', r.master],
+    ['grad', r.grad],
+    ['m', r.m],
+    ['v', r.v],
+    ['vGroups.groupMax', r.groups?.max],
+    ['vGroups.exponent', r.groups?.exponent],
+  ];
+  checkDistinct(['stats', out], inputs);
+  if (gs) checkDistinct(['groupStats', gs], [...inputs, ['stats', out]]);
+
+  ctx.encoder.clearBuffer(out.buffer, 0, 12);
+  if (gs && r.groups) ctx.encoder.clearBuffer(gs.buffer, 0, 8 * r.groups.count);
+  const scalars = ctx.scalars(
+    [tensors.masterScaleInv, tensors.gradScaleInv, tensors.mScaleInv, r.groups ? 1 : tensors.vScaleInv],
+    ['masterScaleInv', 'gradScaleInv', 'mScaleInv', 'vScaleInv'],
+  );
+  ctx.dispatch({
+    key: stageKey('stats', r),
+    code: () => stageCode(r, adamwStatsWgsl),
+    uniforms: stageLayout,
+    values,
+    buffers: [
+      { buffer: r.master.buffer, access: 'read' },
+      { buffer: r.grad.buffer, access: 'read' },
+      { buffer: r.m.buffer, access: 'read' },
+      { buffer: r.v.buffer, access: 'read' },
+      { buffer: scalars, access: 'read' },
+      { buffer: r.groups?.max.buffer ?? scalars, access: 'read' },
+      { buffer: r.groups?.exponent.buffer ?? scalars, access: 'read' },
+      { buffer: out.buffer, access: 'read_write' },
+      { buffer: gs?.buffer ?? dummy(ctx), access: 'read_write' },
+    ],
+    workgroups: ctx.grid1d(Math.ceil(r.n / 4), WORKGROUP),
+  });
+  // The smallest non-zero slots were reduced as complemented bits: back to values.
+  if (gs && r.groups) dispatchGroups(ctx, r.groups.count, 0, gs.buffer, dummy(ctx));
+}
+
+/**
+ * `adamwApply`, stage 2: recomputes the stage-1 update and writes master, m and v in place with the
+ * next scales; for grouped v, derives each group's max and exponent from `next.groupStats`, encodes
+ * `y^k · maxFinite` and writes them to `vGroups` (after the old ones have been read).
+ */
+export function adamwApply(
+  ctx: GpuContext,
+  tensors: AdamWTensors,
+  hyper: AdamWHyper,
+  next: AdamWNextScales,
+): void {
+  const r = resolve(tensors);
+  const values = hyperValues(hyper, r);
+  checkScale(next.masterScale, 'masterScale');
+  checkScale(next.mScale, 'mScale');
+  checkScale(next.vScale, 'vScale');
+  let gs: WebGpuTensor<'f32'> | undefined;
+  if (r.groups) {
+    if (next.groupStats === undefined) throw new TypeError('next.groupStats: required when v is grouped');
+    gs = asGpu(next.groupStats, 'next.groupStats', ['f32']);
+    if (gs.size !== 2 * r.groups.count) {
+      throw new RangeError(
+        `next.groupStats: expected ${2 * r.groups.count} elements like master, found ${gs.size}`,
+      );
+    }
+  }
+  const reads: [string, WebGpuTensor | undefined][] = [
+    ['grad', r.grad],
+    ['vGroups.groupMax', r.groups?.max],
+    ['vGroups.exponent', r.groups?.exponent],
+  ];
+  checkDistinct(['master', r.master], [...reads, ['m', r.m], ['v', r.v]]);
+  checkDistinct(['m', r.m], [...reads, ['v', r.v]]);
+  checkDistinct(['v', r.v], reads);
+
+  // New group max and exponent first, into a scratch [max.., k..] (pooled: it spans dispatches).
+  let fresh: GPUBuffer | undefined;
+  if (gs && r.groups) {
+    fresh = ctx.pool.acquire(Math.max(16, 8 * r.groups.count)).buffer;
+    dispatchGroups(ctx, r.groups.count, 1, gs.buffer, fresh);
+  }
+  const scalars = ctx.scalars(
+    [
+      tensors.masterScaleInv,
+      tensors.gradScaleInv,
+      tensors.mScaleInv,
+      r.groups ? 1 : tensors.vScaleInv,
+      next.masterScale,
+      next.mScale,
+      r.groups ? 1 : next.vScale,
+    ],
+    ['masterScaleInv', 'gradScaleInv', 'mScaleInv', 'vScaleInv', 'masterScale', 'mScale', 'vScale'],
+  );
+  ctx.dispatch({
+    key: stageKey('apply', r),
+    code: () => stageCode(r, adamwApplyWgsl),
+    uniforms: stageLayout,
+    values,
+    buffers: [
+      { buffer: r.master.buffer, access: 'read_write' },
+      { buffer: r.grad.buffer, access: 'read' },
+      { buffer: r.m.buffer, access: 'read_write' },
+      { buffer: r.v.buffer, access: 'read_write' },
+      { buffer: scalars, access: 'read' },
+      { buffer: r.groups?.max.buffer ?? scalars, access: 'read' },
+      { buffer: r.groups?.exponent.buffer ?? scalars, access: 'read' },
+      { buffer: fresh ?? scalars, access: 'read' },
+    ],
+    workgroups: ctx.grid1d(Math.ceil(r.n / 4), WORKGROUP),
+  });
+  if (fresh && r.groups) {
+    const bytes = 4 * r.groups.count;
+    ctx.encoder.copyBufferToBuffer(fresh, 0, r.groups.max.buffer, 0, bytes);
+    ctx.encoder.copyBufferToBuffer(fresh, bytes, r.groups.exponent.buffer, 0, bytes);
+    ctx.pool.release(fresh);
+  }
 }

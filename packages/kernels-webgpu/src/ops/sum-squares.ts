@@ -1,10 +1,70 @@
 import type { DeviceTensor, ScaleArg } from '@fp8lm/tensor-interface';
 import type { GpuContext } from '../context.js';
+import { uniformLayout } from '../uniforms.js';
+import { asGpu } from '../webgpu-tensor.js';
+import { exactF32Wgsl, sumSquaresWgsl } from '../wgsl.generated.js';
+import { decoderFor, perWord } from './accumulate-chunk.js';
 
-/** `sumSquares` (not implemented yet). */
+const layout = uniformLayout({ n: 'u32', words: 'u32', phase: 'u32', index: 'u32', partial_count: 'u32' });
+const WG = 256;
+/** Workgroups of the first phase at most: the second sums their partials in one workgroup. */
+const MAX_PARTIALS = 1024;
+const STORAGE = 0x80; // GPUBufferUsage.STORAGE, numeric: the globals may be missing in Node
+
+/**
+ * `sumSquares`: `out[index] = Σ (decode(x_i) · scaleInv)²` for any float or code dtype, accumulated
+ * in f32 (compensated per thread, then trees); NaN and inf propagate.
+ */
 export function sumSquares(
-  _ctx: GpuContext,
-  ..._args: [x: DeviceTensor, out: DeviceTensor<'f32'>, index?: number, options?: { scaleInv?: ScaleArg }]
+  ctx: GpuContext,
+  x: DeviceTensor,
+  out: DeviceTensor<'f32'>,
+  index = 0,
+  options: { scaleInv?: ScaleArg } = {},
 ): void {
-  throw new Error('webgpu: sumSquares is not implemented yet');
+  const t = asGpu(x, 'x');
+  if (t.dtype === 'i32') throw new TypeError('x: expected a float or code dtype, found i32');
+  const dtype = t.dtype;
+  const o = asGpu(out, 'out', ['f32']);
+  if (!Number.isInteger(index) || index < 0 || index >= o.size) {
+    throw new RangeError(`index: expected an integer in 0..${o.size - 1}, found ${index}`);
+  }
+  const scalars = ctx.scalars([options.scaleInv], ['scaleInv']);
+  const words = Math.ceil(t.size / perWord(dtype));
+  const groups = Math.max(1, Math.min(MAX_PARTIALS, Math.ceil(words / WG)));
+  const partials = ctx.pool.acquire(Math.max(16, 4 * groups)).buffer; // spans both dispatches
+  const key = `sum-squares/${dtype}`;
+  const code = () =>
+    [`const PER_WORD: u32 = ${perWord(dtype)}u;`, exactF32Wgsl, decoderFor(dtype), sumSquaresWgsl].join('\n');
+  const values = { n: t.size, words, index, partial_count: groups };
+  ctx.dispatch({
+    key,
+    code,
+    uniforms: layout,
+    values: { ...values, phase: 0 },
+    buffers: [
+      { buffer: t.buffer, access: 'read' },
+      { buffer: scalars, access: 'read' },
+      { buffer: partials, access: 'read_write' },
+      // out is not written in this phase, and may be x itself: a stand-in.
+      { buffer: ctx.transientBuffer(new ArrayBuffer(16), STORAGE), access: 'read_write' },
+    ],
+    workgroups: [groups],
+  });
+  const filler = ctx.transientBuffer(new ArrayBuffer(16), STORAGE);
+  ctx.dispatch({
+    key,
+    code,
+    uniforms: layout,
+    values: { ...values, phase: 1 },
+    buffers: [
+      // Neither x nor the scale is read in this phase: stand-ins.
+      { buffer: filler, access: 'read' },
+      { buffer: filler, access: 'read' },
+      { buffer: partials, access: 'read_write' },
+      { buffer: o.buffer, access: 'read_write' },
+    ],
+    workgroups: [1],
+  });
+  ctx.pool.release(partials);
 }
