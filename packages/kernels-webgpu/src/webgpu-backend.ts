@@ -52,9 +52,17 @@ export class WebGpuBackend implements Backend {
   readonly #ctx: GpuContext;
   #live = new Set<WebGpuTensor>();
 
-  constructor(device: GPUDevice, info: WebGpuInfo) {
+  /**
+   * What the device came from (the `GPU` and adapter objects), held for the device's lifetime: Dawn's
+   * Node binding tears its instance down when the `GPU` object is collected, even under a live device
+   * (shaders then crash or hang), so the backend keeps it reachable.
+   */
+  readonly #origin: unknown;
+
+  constructor(device: GPUDevice, info: WebGpuInfo, origin?: unknown) {
     this.#ctx = new GpuContext(device);
     this.info = info;
+    this.#origin = origin;
   }
 
   /** The device the backend records on. */
@@ -247,5 +255,8 @@ export async function createWebGpuBackend(
   }
   const info = adapter.info;
   const name = [info.vendor, info.architecture, info.description].filter((s) => s !== '').join(' / ');
-  return new WebGpuBackend(device, { adapter: name === '' ? 'unknown adapter' : name, shaderF16: wantF16 });
+  return new WebGpuBackend(device, { adapter: name === '' ? 'unknown adapter' : name, shaderF16: wantF16 }, [
+    gpu,
+    adapter,
+  ]);
 }
