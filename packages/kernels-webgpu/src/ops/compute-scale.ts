@@ -1,15 +1,46 @@
 import type { ComputeScaleOptions, DeviceTensor } from '@fp8lm/tensor-interface';
 import type { GpuContext } from '../context.js';
+import { uniformLayout } from '../uniforms.js';
+import { asGpu } from '../webgpu-tensor.js';
+import { computeScaleWgsl, exactF32Wgsl } from '../wgsl.generated.js';
+import { checkIndex, f32Bits } from './format-args.js';
 
-/** `computeScale` (not implemented yet). */
+// fpMax·2^-margin travels as bits: the shader divides it exactly, subnormal or not.
+const layout = uniformLayout({ fpmax_bits: 'u32', index: 'u32' });
+
+/**
+ * `computeScale`: current per-tensor scaling on the device, `scale = fround(fround(fpMax·2^-margin) /
+ * amax[amaxIndex])` clamped to [2^-127, FLT_MAX] and `scaleInv = fround(1 / scale)`; a zero or
+ * non-finite amax keeps the previous scale (as kernels-cpu and @fp8lm/scaling).
+ */
 export function computeScale(
-  _ctx: GpuContext,
-  ..._args: [
-    amax: DeviceTensor<'f32'>,
-    scale: DeviceTensor<'f32'>,
-    scaleInv: DeviceTensor<'f32'>,
-    options: ComputeScaleOptions,
-  ]
+  ctx: GpuContext,
+  amax: DeviceTensor<'f32'>,
+  scale: DeviceTensor<'f32'>,
+  scaleInv: DeviceTensor<'f32'>,
+  options: ComputeScaleOptions,
 ): void {
-  throw new Error('webgpu: computeScale is not implemented yet');
+  const a = asGpu(amax, 'amax', ['f32']);
+  const s = asGpu(scale, 'scale', ['f32']);
+  const si = asGpu(scaleInv, 'scaleInv', ['f32']);
+  if (s.size !== 1 || si.size !== 1)
+    throw new RangeError(`scale, scaleInv: expected one element each, found ${s.size} and ${si.size}`);
+  const { fpMax, margin = 0, amaxIndex = 0 } = options;
+  if (!(fpMax > 0 && Number.isFinite(fpMax)))
+    throw new RangeError(`fpMax: expected a finite positive number, found ${fpMax}`);
+  if (!Number.isInteger(margin) || margin < 0)
+    throw new RangeError(`margin: expected a non-negative integer, found ${margin}`);
+  checkIndex(amaxIndex, a.size, 'amaxIndex');
+  ctx.dispatch({
+    key: 'computeScale',
+    code: () => `${exactF32Wgsl}\n${computeScaleWgsl}`,
+    uniforms: layout,
+    values: { fpmax_bits: f32Bits(fpMax * 2 ** -margin), index: amaxIndex },
+    buffers: [
+      { buffer: a.buffer, access: 'read' },
+      { buffer: s.buffer, access: 'read_write' },
+      { buffer: si.buffer, access: 'read_write' },
+    ],
+    workgroups: [1],
+  });
 }
