@@ -17,6 +17,7 @@ export default defineConfig({
           { text: 'Overview', link: '/' },
           { text: 'FP8 formats and scaling', link: '/formats' },
           { text: 'The Backend contract', link: '/backends' },
+          { text: 'The WebGPU backend', link: '/kernels-webgpu' },
           { text: 'Benchmarks', link: '/benchmarks' },
         ],
       },

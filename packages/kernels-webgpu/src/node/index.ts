@@ -13,7 +13,9 @@ export const SWIFTSHADER_ICD = '/usr/lib/chromium/vk_swiftshader_icd.json';
 export interface NodeWebGpuOptions {
   /**
    * SwiftShader (a CPU Vulkan driver) when no GPU adapter is found: `'fallback'` (default) tries the
-   * GPU first, `'only'` goes straight to SwiftShader, `'never'` does not use it.
+   * GPU first, `'only'` goes straight to SwiftShader, `'never'` does not use it. The environment
+   * variable `FP8LM_WEBGPU_NO_SWIFTSHADER=1` makes the default `'never'` (a GPU check must not pass on
+   * the CPU driver).
    */
   readonly swiftshader?: 'fallback' | 'only' | 'never';
   /** Use `shader-f16` when the adapter has it (default true). */
@@ -40,7 +42,7 @@ export async function createNodeWebGpuBackend(
   // The shaders and the backend use GPUBufferUsage & co. as numbers, but user code may expect them.
   Object.assign(globalThis, dawn.globals);
   ensureRuntimeDir(); // the Vulkan loader complains on stderr without one
-  const mode = options.swiftshader ?? 'fallback';
+  const mode = options.swiftshader ?? (process.env.FP8LM_WEBGPU_NO_SWIFTSHADER === '1' ? 'never' : 'fallback');
   const reasons: string[] = [];
   if (mode !== 'only') {
     const backend = await createWebGpuBackend({ gpu: dawn.create([]), shaderF16: options.shaderF16 });
