@@ -37,7 +37,7 @@ import { asGpu, assertSameSize, Storage, storageBytes, WebGpuTensor } from './we
 export interface WebGpuInfo {
   /** Adapter vendor / architecture / description as the browser or Dawn reports them. */
   readonly adapter: string;
-  /** True when the device was created with `shader-f16` (FP8 GEMM tiles are then held in f16). */
+  /** True when the device was created with `shader-f16` (reported; the kernels do not use f16 arithmetic yet). */
   readonly shaderF16: boolean;
 }
 

@@ -1,15 +1,233 @@
 import type { DeviceTensor, GemmInputDType, GemmOptions, GemmOutputDType } from '@fp8lm/tensor-interface';
-import type { GpuContext } from '../context.js';
+import type { BufferBinding, GpuContext } from '../context.js';
+import { uniformLayout } from '../uniforms.js';
+import { Storage, storageBytes, WebGpuTensor } from '../webgpu-tensor.js';
+import { gemmWgsl } from '../wgsl.generated.js';
+import { type GemmOperand, type GemmPlan, planGemm } from './gemm-args.js';
+import { quantize } from './quantize.js';
 
-/** `gemm` (not implemented yet). */
+/** Edge of the square tile of C one workgroup computes (gemm.wgsl's 16×16 threads × 4×4 outputs). */
+const TILE = 64;
+
+const layout = uniformLayout({
+  m: 'u32',
+  n: 'u32',
+  k: 'u32',
+  a_rows: 'u32',
+  a_cols: 'u32',
+  b_rows: 'u32',
+  b_cols: 'u32',
+  a_block_rows: 'u32',
+  a_block_cols: 'u32',
+  a_grid_cols: 'u32',
+  b_block_rows: 'u32',
+  b_block_cols: 'u32',
+  b_grid_cols: 'u32',
+  alpha: 'f32',
+  beta: 'f32',
+  amax_index: 'u32',
+});
+
+/** gemm.wgsl split at its `//#section NAME` lines. */
+const sections: ReadonlyMap<string, string> = (() => {
+  const map = new Map<string, string>();
+  const parts = gemmWgsl.split(/^\/\/#section (\w+)\n/m);
+  for (let i = 1; i + 1 < parts.length; i += 2) map.set(parts[i], parts[i + 1]);
+  return map;
+})();
+
+function section(name: string): string {
+  const s = sections.get(name);
+  if (s === undefined) throw new Error(`gemm.wgsl has no section ${name}`);
+  return s;
+}
+
+/** Bytes per stored element, and the decoder gemm.wgsl has for it. */
+const INPUT: Record<GemmInputDType, { bytes: number; decode: string }> = {
+  f32: { bytes: 4, decode: 'decode_f32' },
+  f16: { bytes: 2, decode: 'decode_f16' },
+  bf16: { bytes: 2, decode: 'decode_bf16' },
+  e4m3: { bytes: 1, decode: 'decode_e4m3' },
+  e5m2: { bytes: 1, decode: 'decode_e5m2' },
+};
+
+/** What changes the shader text of one operand: dtype, layout, block-scale type. */
+interface OperandVariant {
+  readonly dtype: GemmInputDType;
+  /** Stored `[outer, K]` (A untransposed, B transposed): K runs along stored rows. */
+  readonly kContiguous: boolean;
+  readonly blocks: 'none' | 'f32' | 'e8m0';
+  /** Bound as `array<vec4<u32>>` (f32 whose buffer is whole 16-byte units), for 16-byte loads. */
+  readonly vec4: boolean;
+}
+
+interface Variant {
+  readonly a: OperandVariant;
+  readonly b: OperandVariant;
+  readonly bias: boolean;
+  readonly amax: boolean;
+}
+
+function operandVariant(x: GemmOperand, which: 'a' | 'b'): OperandVariant {
+  return {
+    dtype: x.dtype,
+    kContiguous: which === 'a' ? !x.trans : x.trans,
+    blocks: x.blocks === undefined ? 'none' : x.blocks.scaleInv.dtype,
+    // A vec4 binding ends at the last whole 16 bytes, so only a buffer of whole 16-byte units takes it.
+    vec4: x.dtype === 'f32' && x.tensor.storage.byteLength % 16 === 0,
+  };
+}
+
+function variantKey(v: Variant): string {
+  const op = (x: OperandVariant) =>
+    `${x.dtype}${x.vec4 ? '.v4' : ''}.${x.kContiguous ? 'k' : 'o'}.${x.blocks}`;
+  return `gemm:${op(v.a)}:${op(v.b)}:${v.bias ? 'bias' : ''}:${v.amax ? 'amax' : ''}`;
+}
+
+/** The `opx` sections renamed for operand `x` ('a' or 'b'), with that operand's constants. */
+function operandCode(x: 'a' | 'b', v: OperandVariant): string {
+  const X = x.toUpperCase();
+  const consts = [
+    `const ${X}_BYTES: u32 = ${INPUT[v.dtype].bytes}u;`,
+    `const ${X}_K_CONTIGUOUS: bool = ${v.kContiguous};`,
+    `const ${X}_BLOCKS: bool = ${v.blocks !== 'none'};`,
+    `const ${X}_BLOCKS_E8M0: bool = ${v.blocks === 'e8m0'};`,
+    `fn ${x}_decode(code: u32) -> f32 { return ${INPUT[v.dtype].decode}(code); }`,
+    // Word i, and the four words from 4q, of the operand's buffer.
+    v.vec4
+      ? `fn ${x}_word(i: u32) -> u32 { return ${x}_buf[i >> 2u][i & 3u]; }`
+      : `fn ${x}_word(i: u32) -> u32 { return ${x}_buf[i]; }`,
+    v.vec4
+      ? `fn ${x}_quad(q: u32) -> vec4<u32> { return ${x}_buf[q]; }`
+      : `fn ${x}_quad(q: u32) -> vec4<u32> { let i = q * 4u; return vec4<u32>(${x}_buf[i], ${x}_buf[i + 1u], ${x}_buf[i + 2u], ${x}_buf[i + 3u]); }`,
+  ].join('\n');
+  const body = section('operand') + section(v.blocks === 'none' ? 'no_blocks' : 'blocks');
+  return `${consts}\n${body.replaceAll('opx', x).replaceAll('OPX', X)}`;
+}
+
+/** The shader of one variant: bindings in the order {@link gemm} passes its buffers. */
+function shaderCode(v: Variant): string {
+  const bindings = [
+    `var<storage, read> a_buf: array<${v.a.vec4 ? 'vec4<u32>' : 'u32'}>;`,
+    `var<storage, read> b_buf: array<${v.b.vec4 ? 'vec4<u32>' : 'u32'}>;`,
+    'var<storage, read_write> c_buf: array<f32>;',
+    'var<storage, read> scalars: array<f32>;',
+  ];
+  if (v.bias) bindings.push('var<storage, read> bias: array<f32>;');
+  if (v.a.blocks !== 'none') bindings.push('var<storage, read> a_blocks: array<u32>;');
+  if (v.b.blocks !== 'none') bindings.push('var<storage, read> b_blocks: array<u32>;');
+  if (v.amax) bindings.push('var<storage, read_write> amax_out: array<atomic<u32>>;');
+  return [
+    `const HAS_BIAS: bool = ${v.bias};`,
+    ...bindings.map((b, i) => `@group(0) @binding(${i + 1}) ${b}`),
+    section('decode'),
+    operandCode('a', v.a),
+    operandCode('b', v.b),
+    section(v.bias ? 'bias' : 'no_bias'),
+    section(v.amax ? 'amax' : 'no_amax'),
+    section('main'),
+  ].join('\n');
+}
+
+/**
+ * Records the tiled GEMM of a checked plan into the f32 buffer `out` (C itself, or the temporary of
+ * an FP8 C); `amax` fuses the amax of the written values into `plan.amaxOut`.
+ */
+function recordGemm(ctx: GpuContext, plan: GemmPlan, out: GPUBuffer, beta: number, amax: boolean): void {
+  const { m, n, k, a, b } = plan;
+  const variant: Variant = {
+    a: operandVariant(a, 'a'),
+    b: operandVariant(b, 'b'),
+    bias: plan.bias !== undefined,
+    amax,
+  };
+  const colTiles = Math.ceil(n / TILE);
+  const rowTiles = Math.ceil(m / TILE);
+  const maxGroups = ctx.maxWorkgroupsPerDimension;
+  if (colTiles > maxGroups) {
+    throw new RangeError(`c: ${n} columns exceed the ${maxGroups * TILE} one dispatch can cover`);
+  }
+  const scalars = ctx.scalars([a.scaleInv, b.scaleInv], ['aScaleInv', 'bScaleInv']);
+  const buffers: BufferBinding[] = [
+    { buffer: a.tensor.buffer, access: 'read' },
+    { buffer: b.tensor.buffer, access: 'read' },
+    { buffer: out, access: 'read_write' },
+    { buffer: scalars, access: 'read' },
+  ];
+  if (plan.bias !== undefined) buffers.push({ buffer: plan.bias.buffer, access: 'read' });
+  if (a.blocks !== undefined) buffers.push({ buffer: a.blocks.scaleInv.buffer, access: 'read' });
+  if (b.blocks !== undefined) buffers.push({ buffer: b.blocks.scaleInv.buffer, access: 'read' });
+  if (amax && plan.amaxOut !== undefined) {
+    // The shader only raises the slot (atomicMax over |x| bits), so it starts at 0: also the amax of
+    // an empty C, for which nothing is dispatched.
+    ctx.encoder.clearBuffer(plan.amaxOut.buffer, plan.amaxIndex * 4, 4);
+    buffers.push({ buffer: plan.amaxOut.buffer, access: 'read_write' });
+  }
+  // Row tiles along y, the rest folded into z (the shader recovers the tile as y + z · ny).
+  const y = Math.min(rowTiles, maxGroups);
+  ctx.dispatch({
+    key: variantKey(variant),
+    code: () => shaderCode(variant),
+    uniforms: layout,
+    values: {
+      m,
+      n,
+      k,
+      a_rows: a.rows,
+      a_cols: a.cols,
+      b_rows: b.rows,
+      b_cols: b.cols,
+      a_block_rows: a.blocks?.blockRows ?? 1,
+      a_block_cols: a.blocks?.blockCols ?? 1,
+      a_grid_cols: a.blocks?.gridCols ?? 1,
+      b_block_rows: b.blocks?.blockRows ?? 1,
+      b_block_cols: b.blocks?.blockCols ?? 1,
+      b_grid_cols: b.blocks?.gridCols ?? 1,
+      alpha: plan.alpha,
+      beta,
+      amax_index: plan.amaxIndex,
+    },
+    buffers,
+    workgroups: [colTiles, y, y === 0 ? 1 : Math.ceil(rowTiles / y)],
+  });
+}
+
+/**
+ * `gemm`: `C = alpha · op(A) · op(B) + beta · C + bias` with f32 accumulation (see the contract's
+ * `GemmOps.gemm`). One dispatch of 64×64 tiles; FP8/16-bit inputs are decoded and block-scaled as
+ * the tiles load, per-tensor scales and alpha are applied once per output. An FP8 C is computed into
+ * a pooled f32 temporary and quantized from it with `outScale` (the amax fused into that quantize).
+ */
 export function gemm(
-  _ctx: GpuContext,
-  ..._args: [
-    a: DeviceTensor<GemmInputDType>,
-    b: DeviceTensor<GemmInputDType>,
-    c: DeviceTensor<GemmOutputDType>,
-    options?: GemmOptions,
-  ]
+  ctx: GpuContext,
+  a: DeviceTensor<GemmInputDType>,
+  b: DeviceTensor<GemmInputDType>,
+  c: DeviceTensor<GemmOutputDType>,
+  options?: GemmOptions,
 ): void {
-  throw new Error('webgpu: gemm is not implemented yet');
+  const plan = planGemm(a, b, c, options);
+  if (plan.c.dtype === 'f32') {
+    recordGemm(ctx, plan, plan.c.buffer, plan.beta, plan.amaxOut !== undefined);
+    return;
+  }
+  const bytes = storageBytes('f32', plan.m * plan.n);
+  const tmp = new WebGpuTensor(
+    'f32',
+    [plan.m, plan.n],
+    new Storage(ctx.pool.acquire(bytes).buffer, bytes),
+    true,
+  );
+  try {
+    // Every element is written (beta is 0 for an FP8 C), so a reused buffer needs no clearing.
+    recordGemm(ctx, plan, tmp.buffer, 0, false);
+    quantize(ctx, tmp, plan.c as WebGpuTensor<'e4m3' | 'e5m2'>, {
+      scale: plan.outScale,
+      saturate: plan.saturate,
+      amaxOut: plan.amaxOut,
+      amaxIndex: plan.amaxIndex,
+    });
+  } finally {
+    // Reusable only after the next submit, so the recorded quantize still reads it.
+    ctx.pool.release(tmp.storage.release());
+  }
 }
