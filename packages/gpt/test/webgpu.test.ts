@@ -6,10 +6,17 @@ import { createNodeWebGpuBackend } from '@fp8lm/kernels-webgpu/node';
 import { afterAll, describe, expect, it } from 'vitest';
 
 // `--backend webgpu` against `--backend cpu`: the same seed, data and schedule, 20 steps each. The
-// backends sum in different orders, so the losses drift apart by rounding; FP8 levels also flip the odd
-// code at a rounding boundary. The tolerances below bound that drift and are far below what a wrong
-// kernel gives (a broken backward or a wrong scale moves the loss by ≥ 0.05 within a few steps).
-const TOLERANCE = { fp32: 2e-3, O2: 2e-2 } as const;
+// backends sum in different orders, so the losses drift apart by rounding. At the FP8 levels the drift
+// grows faster: a sum that lands on the other side of a rounding boundary flips an E4M3 code (a 6%
+// change of one element), and AdamW carries that on. The CPU backend's own two paths (the native fast
+// path and the TypeScript reference) differ by up to 0.030 in these 20 O2 steps, and by < 1e-3 in the
+// first 8; the tolerances below allow for that and are far below what a wrong kernel gives (a broken
+// backward or a wrong scale moves the loss by ≥ 0.05 within a few steps, and fails the early bound).
+const TOLERANCE = {
+  fp32: { early: 2e-3, all: 2e-3 },
+  O2: { early: 2e-3, all: 0.05 },
+} as const;
+const EARLY = 8;
 
 const required = process.env.CI === 'true' || process.env.FP8LM_REQUIRE_WEBGPU === '1';
 const gpu = await createNodeWebGpuBackend();
@@ -59,15 +66,15 @@ describe('fp8lm train --backend webgpu', () => {
   );
   if (reason !== '') return;
   for (const level of ['fp32', 'O2'] as const) {
-    it(`${level}: the first 20 losses match the cpu backend's within ${TOLERANCE[level]}`, async () => {
+    const tol = TOLERANCE[level];
+    it(`${level}: the first 20 losses match the cpu backend's within ${tol.all} (the first ${EARLY} within ${tol.early})`, async () => {
       const cpu = await losses(level, 'cpu');
       const webgpu = await losses(level, 'webgpu');
       expect(webgpu).toHaveLength(20);
-      const worst = Math.max(...cpu.map((l, i) => Math.abs(l - webgpu[i])));
-      expect(
-        worst,
-        `cpu ${cpu.map((l) => l.toFixed(4))}\nwebgpu ${webgpu.map((l) => l.toFixed(4))}`,
-      ).toBeLessThan(TOLERANCE[level]);
+      const diff = cpu.map((l, i) => Math.abs(l - webgpu[i]));
+      const trace = `cpu ${cpu.map((l) => l.toFixed(4))}\nwebgpu ${webgpu.map((l) => l.toFixed(4))}`;
+      expect(Math.max(...diff.slice(0, EARLY)), trace).toBeLessThan(tol.early);
+      expect(Math.max(...diff), trace).toBeLessThan(tol.all);
       // And it learns: the last 5 losses are well below the first 5.
       const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
       expect(mean(webgpu.slice(0, 5)) - mean(webgpu.slice(-5))).toBeGreaterThan(0.3);
