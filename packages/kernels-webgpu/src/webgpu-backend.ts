@@ -55,14 +55,14 @@ export class WebGpuBackend implements Backend {
   /**
    * What the device came from (the `GPU` and adapter objects), held for the device's lifetime: Dawn's
    * Node binding tears its instance down when the `GPU` object is collected, even under a live device
-   * (shaders then crash or hang), so the backend keeps it reachable.
+   * (shaders then crash or hang), so the backend keeps it reachable here.
    */
-  readonly #origin: unknown;
+  readonly origin: unknown;
 
   constructor(device: GPUDevice, info: WebGpuInfo, origin?: unknown) {
     this.#ctx = new GpuContext(device);
     this.info = info;
-    this.#origin = origin;
+    this.origin = origin;
   }
 
   /** The device the backend records on. */

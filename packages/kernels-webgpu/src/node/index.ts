@@ -42,7 +42,8 @@ export async function createNodeWebGpuBackend(
   // The shaders and the backend use GPUBufferUsage & co. as numbers, but user code may expect them.
   Object.assign(globalThis, dawn.globals);
   ensureRuntimeDir(); // the Vulkan loader complains on stderr without one
-  const mode = options.swiftshader ?? (process.env.FP8LM_WEBGPU_NO_SWIFTSHADER === '1' ? 'never' : 'fallback');
+  const mode =
+    options.swiftshader ?? (process.env.FP8LM_WEBGPU_NO_SWIFTSHADER === '1' ? 'never' : 'fallback');
   const reasons: string[] = [];
   if (mode !== 'only') {
     const backend = await createWebGpuBackend({ gpu: dawn.create([]), shaderF16: options.shaderF16 });
