@@ -1,4 +1,5 @@
 export * from './backend.js';
+export * from './checks/index.js';
 export * from './dtype.js';
 export * from './ops/comm-ops.js';
 export * from './ops/format-ops.js';

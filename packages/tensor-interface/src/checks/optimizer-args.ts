@@ -1,0 +1,2 @@
+// Argument checks of the contract, shared by every backend (filled in by the refactor).
+export {};
