@@ -13,10 +13,15 @@
 // On SwiftShader (CPU Vulkan, no GPU) the run takes a few minutes and the figures only mean something
 // as ratios; the first line says which adapter ran.
 import { createRequire } from 'node:module';
-import { availableParallelism, cpus, loadavg, totalmem } from 'node:os';
 import { parseArgs } from 'node:util';
-import { quantize } from '@fp8lm/fp8-format';
 import { createNodeWebGpuBackend } from '@fp8lm/kernels-webgpu/node';
+import {
+  emit,
+  emitGemmFigures,
+  gemmOperands,
+  machine,
+  round3,
+} from '../../../tools/bench-support/gemm-bench.mjs';
 
 const { values } = parseArgs({
   options: {
@@ -28,21 +33,6 @@ const sizes = values.sizes.split(',').map(Number);
 const fixedRounds = values.iters === undefined ? undefined : Number(values.iters);
 if (sizes.some((n) => !Number.isInteger(n) || n <= 0)) throw new RangeError(`--sizes: ${values.sizes}`);
 if (fixedRounds !== undefined && !(fixedRounds >= 1)) throw new RangeError(`--iters: ${values.iters}`);
-
-const emit = (obj) => console.log(JSON.stringify(obj));
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-const round1 = (x) => Math.round(x * 10) / 10;
-const round3 = (x) => Math.round(x * 1000) / 1000;
-
-function randomF32(n, seed) {
-  let s = seed >>> 0;
-  const out = new Float32Array(n);
-  for (let i = 0; i < n; i++) {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    out[i] = (s / 2 ** 32 - 0.5) * 4;
-  }
-  return out;
-}
 
 const backend = await createNodeWebGpuBackend();
 if ('unavailable' in backend) {
@@ -74,12 +64,7 @@ const tfAdapter = [tfBackend.adapterInfo?.vendor, tfBackend.adapterInfo?.archite
 
 emit({
   bench: 'kernels-webgpu/machine',
-  cpu: cpus()[0]?.model.trim(),
-  cores: availableParallelism(),
-  memGiB: round1(totalmem() / 2 ** 30),
-  loadavg: loadavg().map(round1),
-  node: process.version,
-  platform: `${process.platform}-${process.arch}`,
+  ...machine(),
   adapter: backend.info.adapter,
   shaderF16: backend.info.shaderF16,
   baseline: `tfjs-backend-webgpu ${tfVersion} matMul f32 (adapter ${tfAdapter || 'unknown'})`,
@@ -91,22 +76,9 @@ emit({
 });
 
 for (const n of sizes) {
-  const flop = 2 * n ** 3;
-  const a = randomF32(n * n, n);
-  const b = randomF32(n * n, n + 1);
-  const ta = tf.tensor2d(a, [n, n]);
-  const tb = tf.tensor2d(b, [n, n]);
-  const ga = backend.upload('f32', [n, n], a);
-  const gb = backend.upload('f32', [n, n], b);
-  const gc = backend.alloc('f32', [n, n]);
-  // E4M3 codes with per-tensor scales (amax 2 → scale 448 / 2), decoded inside the GEMM.
-  const qa = new Uint8Array(n * n);
-  const qb = new Uint8Array(n * n);
-  quantize('e4m3', a, qa, { scale: 224 });
-  quantize('e4m3', b, qb, { scale: 224 });
-  const fa = backend.upload('e4m3', [n, n], qa);
-  const fb = backend.upload('e4m3', [n, n], qb);
-  const fp8Options = { aScaleInv: 1 / 224, bScaleInv: 1 / 224 };
+  const ops = gemmOperands(backend, n);
+  const ta = tf.tensor2d(ops.a, [n, n]);
+  const tb = tf.tensor2d(ops.b, [n, n]);
 
   /** Times `burst` calls of `enqueue` ended by `wait`, in ms per call. */
   const timed = async (burst, enqueue, wait) => {
@@ -125,8 +97,8 @@ for (const n of sizes) {
   };
   const runs = {
     tf: [() => tf.matMul(ta, tb).dispose(), tfWait],
-    f32: [() => backend.gemm(ga, gb, gc), () => backend.synchronize()],
-    fp8: [() => backend.gemm(fa, fb, gc, fp8Options), () => backend.synchronize()],
+    f32: [() => backend.gemm(ops.a32, ops.b32, ops.c), () => backend.synchronize()],
+    fp8: [() => backend.gemm(ops.a8, ops.b8, ops.c, ops.fp8Options), () => backend.synchronize()],
   };
 
   // Warm-up: the first call compiles the pipelines; a second one (skipped when calls take seconds, as
@@ -151,28 +123,17 @@ for (const n of sizes) {
       if (key === 'tf') tfTotal += t * burst;
     }
   }
-  const gflops = (ms) => flop / (ms / 1000) / 1e9;
-  const base = gflops(median(times.tf));
-  for (const [what, key] of [
-    ['gemm-f32', 'f32'],
-    ['gemm-fp8-e4m3', 'fp8'],
-  ]) {
-    const value = gflops(median(times[key]));
-    emit({
-      bench: `kernels-webgpu/${what}-${n}`,
-      unit: 'GFLOP/s',
-      value: round3(value),
-      baseline: 'tfjs-webgpu-matmul-f32',
-      baselineValue: round3(base),
-      ratio: round3(value / base),
-      n,
-      rounds: times[key].length,
-      callsPerRound: burst,
-      ...(swiftshader ? { swiftshader: true } : {}),
-    });
-  }
+  emitGemmFigures({
+    pkg: 'kernels-webgpu',
+    n,
+    times,
+    baseline: 'tfjs-webgpu-matmul-f32',
+    callsPerRound: burst,
+    digits: round3,
+    extra: swiftshader ? { swiftshader: true } : {},
+  });
   tf.dispose([ta, tb]);
-  for (const t of [ga, gb, gc, fa, fb]) backend.dispose(t);
+  ops.dispose();
 }
 backend.destroy();
 tf.disposeVariables();
