@@ -1,4 +1,4 @@
-import type { ScaleArg } from '@fp8lm/tensor-interface';
+import { checkScaleTensor, type ScaleArg } from '@fp8lm/tensor-interface';
 import { BufferPool } from './buffer-pool.js';
 import type { UniformLayout } from './uniforms.js';
 import { asGpu, type WebGpuTensor } from './webgpu-tensor.js';
@@ -120,15 +120,8 @@ export class GpuContext {
     const copies: [GPUBuffer, number][] = [];
     args.forEach((arg, i) => {
       if (arg === undefined) host[i] = fallback?.[i] ?? 1;
-      else if (typeof arg === 'number') {
-        if (typeof arg !== 'number') throw new TypeError(`${names[i]}: expected a number or a tensor`);
-        host[i] = arg;
-      } else {
-        const t = asGpu(arg, names[i], ['f32']);
-        if (t.size !== 1)
-          throw new RangeError(`${names[i]}: a scale tensor has one element, found ${t.size}`);
-        copies.push([t.buffer, i]);
-      }
+      else if (typeof arg === 'number') host[i] = arg;
+      else copies.push([checkScaleTensor(arg, names[i], asGpu).buffer, i]);
     });
     const buffer = this.transientBuffer(host.buffer, STORAGE | COPY_DST);
     for (const [src, i] of copies) this.encoder.copyBufferToBuffer(src, 0, buffer, i * 4, 4);

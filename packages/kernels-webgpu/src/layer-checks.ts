@@ -1,65 +1,16 @@
-import { type DeviceTensor, formatShape, type Shape, shapesEqual } from '@fp8lm/tensor-interface';
-import type { GpuContext } from './context.js';
+import type { LayerOwners } from '@fp8lm/tensor-interface';
+import type { BufferBinding, GpuContext } from './context.js';
 import { asGpu, type WebGpuTensor } from './webgpu-tensor.js';
 
-// Argument checks and small helpers shared by the layer ops (src/ops/{embedding,layernorm,gelu,...}.ts),
-// with the messages of kernels-cpu's layer-checks. Token ids are device data and are not checked.
+// The WebGPU side of the layer ops (src/ops/{embedding,layernorm,gelu,...}.ts): the contract-level
+// argument checks are tensor-interface's `*Args`; what stays here is WebGPU's own (buffer aliasing,
+// bindings, scratch buffers). Token ids are device data and are not checked.
 
-/** A live WebGPU f32 tensor, or a TypeError naming `argument`. */
-export function f32(value: DeviceTensor, argument: string): WebGpuTensor<'f32'> {
-  return asGpu(value, argument, ['f32']);
-}
-
-/** A live WebGPU i32 tensor, or a TypeError naming `argument`. */
-export function i32(value: DeviceTensor, argument: string): WebGpuTensor<'i32'> {
-  return asGpu(value, argument, ['i32']);
-}
-
-/** The extents of `t`, which must have one per name in `names` (e.g. `['B', 'T']`); a RangeError otherwise. */
-export function dims(t: DeviceTensor, argument: string, names: readonly string[]): number[] {
-  if (t.shape.length !== names.length) {
-    throw new RangeError(`${argument}: expected shape [${names.join(', ')}], found ${formatShape(t.shape)}`);
-  }
-  return [...t.shape];
-}
-
-/** The last extent of `t` (C of `[..., C]`); a RangeError for a scalar. */
-export function lastDim(t: DeviceTensor, argument: string, name = 'C'): number {
-  if (t.shape.length === 0) throw new RangeError(`${argument}: expected shape [..., ${name}], found []`);
-  return t.shape[t.shape.length - 1];
-}
-
-/** Throws a RangeError unless `t` has exactly the shape `expected`; `meaning` spells it out, e.g. `"[B, T, C]"`. */
-export function expectShape(t: DeviceTensor, argument: string, expected: Shape, meaning?: string): void {
-  if (!shapesEqual(t.shape, expected)) {
-    const what = meaning === undefined ? '' : ` ${meaning} =`;
-    throw new RangeError(
-      `${argument}: expected shape${what} ${formatShape(expected)}, found ${formatShape(t.shape)}`,
-    );
-  }
-}
-
-/** Head size `C / numHeads`; a RangeError unless numHeads is a positive integer dividing C. */
-export function headSize(numHeads: number, C: number): number {
-  if (!Number.isInteger(numHeads) || numHeads <= 0 || C % numHeads !== 0) {
-    throw new RangeError(`numHeads: expected a positive integer that divides C = ${C}, found ${numHeads}`);
-  }
-  return C / numHeads;
-}
-
-/** Checks an element index into a tensor of `size` elements. */
-export function checkIndex(index: number, size: number, argument: string): void {
-  if (!Number.isInteger(index) || index < 0 || index >= size) {
-    throw new RangeError(`${argument}: expected an integer in 0..${size - 1}, found ${index}`);
-  }
-}
-
-/** Throws a RangeError if a host scale is not finite (a device scale cannot be checked without a sync). */
-export function checkFiniteScale(arg: unknown, argument: string): void {
-  if (typeof arg === 'number' && !Number.isFinite(arg)) {
-    throw new RangeError(`${argument}: expected a finite number, found ${arg}`);
-  }
-}
+/** The WebGPU tensor checks for the shared layer-op checks: a live WebGPU tensor of the dtype, or a TypeError. */
+export const gpuLayer: LayerOwners<WebGpuTensor<'f32'>, WebGpuTensor<'i32'>> = {
+  f32: (value, argument) => asGpu(value, argument, ['f32']),
+  i32: (value, argument) => asGpu(value, argument, ['i32']),
+};
 
 /**
  * Throws a RangeError if the output shares its buffer with one of the inputs where the contract
@@ -75,6 +26,33 @@ export function noAlias(
     if (t.storage === output.storage)
       throw new RangeError(`${outputName}: must not share its buffer with ${name}`);
   }
+}
+
+/**
+ * The bindings of an elementwise shader whose f32 inputs may be its output: binding 1 is `out`
+ * (read_write), then one read binding per input in another buffer. The shader reads input `a` through
+ * `load_a(i)`, which this prepends, from `a`'s binding or from `out`: one shader body serves every
+ * aliasing pattern, yet each buffer is bound once (a buffer bound twice with one binding writable is
+ * a validation error). `key` names the pattern, for the pipeline cache key.
+ */
+export function aliasedBindings(
+  out: WebGpuTensor,
+  inputs: readonly (readonly [string, WebGpuTensor])[],
+): { key: string; wgsl: string; buffers: BufferBinding[] } {
+  const buffers: BufferBinding[] = [{ buffer: out.buffer, access: 'read_write' }];
+  let wgsl = '@group(0) @binding(1) var<storage, read_write> out: array<f32>;\n';
+  const aliased: string[] = [];
+  for (const [name, t] of inputs) {
+    if (t.storage === out.storage) {
+      aliased.push(name);
+      wgsl += `fn load_${name}(i: u32) -> f32 { return out[i]; }\n`;
+    } else {
+      buffers.push({ buffer: t.buffer, access: 'read' });
+      wgsl += `@group(0) @binding(${buffers.length}) var<storage, read> ${name}: array<f32>;\n`;
+      wgsl += `fn load_${name}(i: u32) -> f32 { return ${name}[i]; }\n`;
+    }
+  }
+  return { key: aliased.length === 0 ? '' : `:out=${aliased.join('=')}`, wgsl, buffers };
 }
 
 /**

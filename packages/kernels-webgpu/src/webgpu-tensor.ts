@@ -1,7 +1,9 @@
 import {
+  checkDType,
   type DeviceTensor,
   type DType,
   dtypeByteSize,
+  foreignTensorError,
   formatShape,
   numel,
   type Shape,
@@ -71,23 +73,11 @@ export function asGpu<D extends DType>(
   argument: string,
   dtypes?: readonly D[],
 ): WebGpuTensor<D> {
-  if (!(value instanceof WebGpuTensor)) {
-    const owner =
-      typeof value === 'object' && value !== null ? (value as DeviceTensor).backend : typeof value;
-    throw new TypeError(`${argument}: expected a tensor of the webgpu backend, found ${String(owner)}`);
-  }
-  if (dtypes !== undefined && !dtypes.includes(value.dtype as D)) {
-    throw new TypeError(`${argument}: expected dtype ${dtypes.join(' or ')}, found ${value.dtype}`);
-  }
+  if (!(value instanceof WebGpuTensor)) throw foreignTensorError(value, argument, 'webgpu');
+  checkDType(value, argument, dtypes);
   if (value.disposed) throw new Error(`${argument}: tensor was disposed`);
   return value as WebGpuTensor<D>;
 }
 
-/** Throws a RangeError unless both tensors hold the same number of elements. */
-export function assertSameSize(a: DeviceTensor, b: DeviceTensor, names: string): void {
-  if (a.size !== b.size) {
-    throw new RangeError(
-      `${names}: sizes differ, ${formatShape(a.shape)} (${a.size}) vs ${formatShape(b.shape)} (${b.size})`,
-    );
-  }
-}
+// Kept here for the modules that import it with asGpu; the check itself is the contract's.
+export { assertSameSize } from '@fp8lm/tensor-interface';

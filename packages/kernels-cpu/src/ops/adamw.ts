@@ -1,5 +1,16 @@
 import { E4M3 } from '@fp8lm/fp8-format';
-import type { AdamWHyper, AdamWNextScales, AdamWTensors, DeviceTensor, DType } from '@fp8lm/tensor-interface';
+import {
+  type AdamWHyper,
+  type AdamWHyperArgs,
+  type AdamWNextScales,
+  type AdamWTensors,
+  adamwHyperArgs,
+  adamwNextArgs,
+  adamwStateArgs,
+  adamwStatsArgs,
+  type DeviceTensor,
+  type ScaleArg,
+} from '@fp8lm/tensor-interface';
 import { asCpu, type CpuTensor } from '../cpu-tensor.js';
 import { scaleValue } from '../scale-arg.js';
 import { CHUNK, E4M3_NORMAL_RANGE, loadChunk, storeChunk } from './chunks.js';
@@ -13,6 +24,7 @@ interface Groups {
   exponent: Float32Array;
 }
 
+/** The checked state: tensors as CPU tensors, scale-inverses as host numbers (1 when absent). */
 interface Resolved {
   n: number;
   master: CpuTensor;
@@ -26,77 +38,14 @@ interface Resolved {
   groups?: Groups;
 }
 
-function sameSize<T extends CpuTensor<DType>>(t: T, n: number, name: string): T {
-  if (t.size !== n) throw new RangeError(`${name}: expected ${n} elements like master, found ${t.size}`);
-  return t;
-}
+const hostScale = (arg: ScaleArg | undefined, argument: string) => scaleValue(arg, argument) ?? 1;
 
 function resolve(t: AdamWTensors): Resolved {
-  const master = asCpu(t.master, 'master', ['f32', 'f16', 'bf16']);
-  const n = master.size;
-  const r: Resolved = {
-    n,
-    master,
-    grad: sameSize(asCpu(t.grad, 'grad', ['f32', 'f16', 'bf16', 'e4m3', 'e5m2']), n, 'grad'),
-    m: sameSize(asCpu(t.m, 'm', ['f32', 'f16', 'bf16', 'e4m3']), n, 'm'),
-    v: sameSize(asCpu(t.v, 'v', ['f32', 'f16', 'bf16', 'e4m3']), n, 'v'),
-    masterScaleInv: scaleValue(t.masterScaleInv, 'masterScaleInv') ?? 1,
-    gradScaleInv: scaleValue(t.gradScaleInv, 'gradScaleInv') ?? 1,
-    mScaleInv: scaleValue(t.mScaleInv, 'mScaleInv') ?? 1,
-    vScaleInv: scaleValue(t.vScaleInv, 'vScaleInv') ?? 1,
-  };
-  if (t.vGroups !== undefined) {
-    const { groupSize } = t.vGroups;
-    if (r.v.dtype !== 'e4m3') throw new TypeError(`v: grouped second moments are e4m3, found ${r.v.dtype}`);
-    if (!Number.isSafeInteger(groupSize) || groupSize < 1) {
-      throw new RangeError(`vGroups.groupSize: expected a positive integer, found ${groupSize}`);
-    }
-    const count = Math.ceil(n / groupSize);
-    const max = asCpu(t.vGroups.groupMax, 'vGroups.groupMax', ['f32']);
-    const exponent = asCpu(t.vGroups.exponent, 'vGroups.exponent', ['f32']);
-    sameSize(max, count, 'vGroups.groupMax (one per group)');
-    sameSize(exponent, count, 'vGroups.exponent (one per group)');
-    r.groups = { size: groupSize, max: max.data, exponent: exponent.data };
-  }
-  return r;
-}
-
-interface Hyper {
-  lr: number;
-  beta1: number;
-  beta2: number;
-  eps: number;
-  weightDecay: number;
-  decoupled: boolean;
-  correction1: number;
-  correction2: number;
-  gradMultiplier: number;
-}
-
-function checkHyper(h: AdamWHyper): Hyper {
-  const finite = (name: keyof AdamWHyper, lo: number, hi: number) => {
-    const x = h[name] as number;
-    if (typeof x !== 'number' || !(x >= lo && x <= hi)) {
-      throw new RangeError(`${name}: expected a number in [${lo}, ${hi}], found ${String(x)}`);
-    }
-    return x;
-  };
-  const step = finite('step', 1, Number.MAX_SAFE_INTEGER);
-  if (!Number.isInteger(step)) throw new RangeError(`step: expected a positive integer, found ${step}`);
-  const beta1 = finite('beta1', 0, 1 - 2 ** -30);
-  const beta2 = finite('beta2', 0, 1 - 2 ** -30);
-  const correct = h.biasCorrection ?? true;
-  return {
-    lr: finite('lr', 0, Number.MAX_VALUE),
-    beta1,
-    beta2,
-    eps: finite('eps', 0, Number.MAX_VALUE),
-    weightDecay: finite('weightDecay', 0, Number.MAX_VALUE),
-    decoupled: h.decoupled ?? true,
-    correction1: correct ? 1 - beta1 ** step : 1,
-    correction2: correct ? 1 - beta2 ** step : 1,
-    gradMultiplier: h.gradMultiplier === undefined ? 1 : finite('gradMultiplier', 0, Number.MAX_VALUE),
-  };
+  const { groups, ...r } = adamwStateArgs(asCpu, t, hostScale);
+  if (groups === undefined) return r;
+  const max = groups.max.data as Float32Array;
+  const exponent = groups.exponent.data as Float32Array;
+  return { ...r, groups: { size: groups.size, max, exponent } };
 }
 
 /** Scratch chunks for the streaming update (the CPU backend runs one op at a time). */
@@ -136,7 +85,7 @@ function loadGrouped(r: Resolved, groups: Groups, start: number, len: number, ds
 }
 
 /** The new master, m and v of `[start, start+len)` into the scratch chunks; writes no state. */
-function computeChunk(r: Resolved, h: Hyper, start: number, len: number): void {
+function computeChunk(r: Resolved, h: AdamWHyperArgs, start: number, len: number): void {
   const { g, p, m, v } = bufs;
   loadChunk(r.grad, start, len, r.gradScaleInv, g);
   loadChunk(r.master, start, len, r.masterScaleInv, p);
@@ -165,18 +114,11 @@ export function adamwStats(
   groupStats?: DeviceTensor<'f32'>,
 ): void {
   const r = resolve(tensors);
-  const h = checkHyper(hyper);
-  const out = asCpu(stats, 'stats', ['f32']);
-  if (out.size < 3)
-    throw new RangeError(`stats: expected at least 3 elements (master, m, v), found ${out.size}`);
-  let gs: Float32Array | undefined;
-  if (r.groups) {
-    if (groupStats === undefined) throw new TypeError('groupStats: required when v is grouped');
-    gs = sameSize(
-      asCpu(groupStats, 'groupStats', ['f32']),
-      2 * r.groups.max.length,
-      'groupStats (2 per group)',
-    ).data;
+  const h = adamwHyperArgs(hyper);
+  const outputs = adamwStatsArgs(asCpu, stats, groupStats, r.groups?.max.length);
+  const out = outputs.stats.data as Float32Array;
+  const gs = outputs.groupStats?.data as Float32Array | undefined;
+  if (gs) {
     for (let k = 0; k < gs.length; k += 2) {
       gs[k] = 0;
       gs[k + 1] = Number.POSITIVE_INFINITY;
@@ -210,9 +152,9 @@ export function adamwStats(
     }
   }
   if (gs) for (let k = 1; k < gs.length; k += 2) if (gs[k] === Number.POSITIVE_INFINITY) gs[k] = 0;
-  out.data[0] = ap;
-  out.data[1] = am;
-  out.data[2] = av;
+  out[0] = ap;
+  out[1] = am;
+  out[2] = av;
 }
 
 /**
@@ -228,25 +170,23 @@ export function expansionExponent(max: number, minNonZero: number): number {
 /** Backend op, stage 2: recomputes the update and requantizes master, m and v with the new scales. */
 export function adamwApply(tensors: AdamWTensors, hyper: AdamWHyper, next: AdamWNextScales): void {
   const r = resolve(tensors);
-  const h = checkHyper(hyper);
-  const masterScale = scaleValue(next.masterScale, 'masterScale') ?? 1;
-  const mScale = scaleValue(next.mScale, 'mScale') ?? 1;
-  const vScale = scaleValue(next.vScale, 'vScale') ?? 1;
+  const h = adamwHyperArgs(hyper);
+  const { masterScale, mScale, vScale, groupStats } = adamwNextArgs(
+    asCpu,
+    next,
+    r.groups?.max.length,
+    hostScale,
+  );
   let newMax: Float32Array | undefined;
   let newExp: Float32Array | undefined;
-  if (r.groups) {
-    if (next.groupStats === undefined) throw new TypeError('next.groupStats: required when v is grouped');
-    const gs = sameSize(
-      asCpu(next.groupStats, 'next.groupStats', ['f32']),
-      2 * r.groups.max.length,
-      'next.groupStats',
-    );
+  if (r.groups && groupStats) {
+    const gs = groupStats.data as Float32Array;
     const count = r.groups.max.length;
     newMax = new Float32Array(count);
     newExp = new Float32Array(count);
     for (let g = 0; g < count; g++) {
-      newMax[g] = gs.data[2 * g];
-      newExp[g] = expansionExponent(gs.data[2 * g], gs.data[2 * g + 1]);
+      newMax[g] = gs[2 * g];
+      newExp[g] = expansionExponent(gs[2 * g], gs[2 * g + 1]);
     }
   }
   const { p, m, v } = bufs;

@@ -1,16 +1,5 @@
-import type { DeviceTensor } from '@fp8lm/tensor-interface';
-import { dims, expectShape, f32, headSize } from '../layer-checks.js';
-
-function check(qkv: DeviceTensor<'f32'>, att: DeviceTensor<'f32'>, numHeads: number) {
-  const QKV = f32(qkv, 'qkv');
-  const A = f32(att, 'att');
-  const [B, T, C3] = dims(QKV, 'qkv', ['B', 'T', '3C']);
-  if (C3 % 3 !== 0) throw new RangeError(`qkv: expected shape [B, T, 3C], found [${QKV.shape.join(', ')}]`);
-  const C = C3 / 3;
-  const hs = headSize(numHeads, C);
-  expectShape(A, 'att', [B, numHeads, T, T], '[B, NH, T, T]');
-  return { QKV, A, B, T, C, NH: numHeads, hs };
-}
+import { attentionBackwardArgs, attentionForwardArgs, type DeviceTensor } from '@fp8lm/tensor-interface';
+import { cpuLayer } from '../layer-checks.js';
 
 /**
  * Backend op: causal multi-head self-attention (llm.c's `attention_forward`). `att` gets the softmax
@@ -23,9 +12,7 @@ export function attentionForward(
   att: DeviceTensor<'f32'>,
   numHeads: number,
 ): void {
-  const { QKV, A, B, T, C, NH, hs } = check(qkv, att, numHeads);
-  const O = f32(out, 'out');
-  expectShape(O, 'out', [B, T, C], '[B, T, C]');
+  const { QKV, A, O, B, T, C, NH, hs } = attentionForwardArgs(cpuLayer, qkv, out, att, numHeads);
   const [inp, a, y] = [QKV.data, A.data, O.data];
   const scale = 1 / Math.sqrt(hs);
   const C3 = 3 * C;
@@ -75,11 +62,8 @@ export function attentionBackward(
   dqkv: DeviceTensor<'f32'>,
   numHeads: number,
 ): void {
-  const { QKV, A, B, T, C, NH, hs } = check(qkv, att, numHeads);
-  const D = f32(dout, 'dout');
-  const DQKV = f32(dqkv, 'dqkv');
-  expectShape(D, 'dout', [B, T, C], '[B, T, C]');
-  expectShape(DQKV, 'dqkv', QKV.shape, '[B, T, 3C]');
+  const args = attentionBackwardArgs(cpuLayer, dout, qkv, att, dqkv, numHeads);
+  const { QKV, A, D, DQKV, B, T, C, NH, hs } = args;
   const [inp, a, g, gi] = [QKV.data, A.data, D.data, DQKV.data];
   const scale = 1 / Math.sqrt(hs);
   const C3 = 3 * C;

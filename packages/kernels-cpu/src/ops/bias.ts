@@ -1,5 +1,5 @@
-import type { DeviceTensor } from '@fp8lm/tensor-interface';
-import { expectShape, f32, lastDim } from '../layer-checks.js';
+import { biasAddArgs, biasBackwardArgs, type DeviceTensor } from '@fp8lm/tensor-interface';
+import { cpuLayer } from '../layer-checks.js';
 
 /** Backend op: `out[n,c] = x[n,c] + bias[c]`. Overwrites `out` (default: `x`, in place). */
 export function biasAdd(
@@ -7,23 +7,14 @@ export function biasAdd(
   bias: DeviceTensor<'f32'>,
   out: DeviceTensor<'f32'> = x,
 ): void {
-  const X = f32(x, 'x');
-  const Bi = f32(bias, 'bias');
-  const O = f32(out, 'out');
-  const C = lastDim(X, 'x');
-  expectShape(Bi, 'bias', [C], '[C]');
-  expectShape(O, 'out', X.shape, 'the shape of x');
+  const { X, Bi, O, C } = biasAddArgs(cpuLayer, x, bias, out);
   const [xs, bs, y] = [X.data, Bi.data, O.data];
   for (let i = 0; i < xs.length; i++) y[i] = xs[i] + bs[i % C];
 }
 
 /** Backend op: `dbias[c] += Σ_n dout[n,c]`, summed in f64 per column. Accumulates into `dbias`. */
 export function biasBackward(dout: DeviceTensor<'f32'>, dbias: DeviceTensor<'f32'>): void {
-  const D = f32(dout, 'dout');
-  const DB = f32(dbias, 'dbias');
-  const C = lastDim(D, 'dout');
-  expectShape(DB, 'dbias', [C], '[C]');
-  const rows = C === 0 ? 0 : D.size / C;
+  const { D, DB, C, rows } = biasBackwardArgs(cpuLayer, dout, dbias);
   const [g, gb] = [D.data, DB.data];
   for (let c = 0; c < C; c++) {
     let sum = 0;

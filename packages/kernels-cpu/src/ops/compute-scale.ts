@@ -1,7 +1,6 @@
 import { float32Exponent } from '@fp8lm/fp8-format';
-import type { ComputeScaleOptions, DeviceTensor } from '@fp8lm/tensor-interface';
+import { type ComputeScaleOptions, type DeviceTensor, formatComputeScaleArgs } from '@fp8lm/tensor-interface';
 import { asCpu } from '../cpu-tensor.js';
-import { checkIndex } from '../scale-arg.js';
 
 const FLOAT32_MAX = 3.4028234663852886e38;
 const MIN_SCALE = 2 ** -127;
@@ -13,18 +12,9 @@ export function computeScale(
   scaleInv: DeviceTensor<'f32'>,
   options: ComputeScaleOptions,
 ): void {
-  const a = asCpu(amax, 'amax', ['f32']);
-  const s = asCpu(scale, 'scale', ['f32']);
-  const si = asCpu(scaleInv, 'scaleInv', ['f32']);
-  if (s.size !== 1 || si.size !== 1)
-    throw new RangeError(`scale, scaleInv: expected one element each, found ${s.size} and ${si.size}`);
-  const { fpMax, margin = 0, amaxIndex = 0 } = options;
-  if (!(fpMax > 0 && Number.isFinite(fpMax)))
-    throw new RangeError(`fpMax: expected a finite positive number, found ${fpMax}`);
-  if (!Number.isInteger(margin) || margin < 0)
-    throw new RangeError(`margin: expected a non-negative integer, found ${margin}`);
-  checkIndex(amaxIndex, a.size, 'amaxIndex');
-  const value = scaleFromAmax(fpMax, a.data[amaxIndex], margin, false);
+  const args = formatComputeScaleArgs(asCpu, amax, scale, scaleInv, options);
+  const { scale: s, scaleInv: si } = args;
+  const value = scaleFromAmax(args.fpMax, args.amax.data[args.amaxIndex], args.margin, false);
   if (value === undefined) return;
   s.data[0] = value;
   si.data[0] = 1 / value;

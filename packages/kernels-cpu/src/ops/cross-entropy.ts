@@ -1,16 +1,17 @@
-import type { CrossEntropyBackwardOptions, CrossEntropyOptions, DeviceTensor } from '@fp8lm/tensor-interface';
-import { checkIds, dims, expectShape, f32, i32 } from '../layer-checks.js';
+import {
+  type CrossEntropyBackwardOptions,
+  type CrossEntropyOptions,
+  crossEntropyArgs,
+  crossEntropyOutArg,
+  type DeviceTensor,
+  layerFiniteScale,
+} from '@fp8lm/tensor-interface';
+import { checkIds, cpuLayer } from '../layer-checks.js';
 import { scaleValue } from '../scale-arg.js';
 
+/** The shared checks of logits and targets, then the targets, which are host data here. */
 function check(logits: DeviceTensor<'f32'>, targets: DeviceTensor<'i32'>, options: CrossEntropyOptions) {
-  const L = f32(logits, 'logits');
-  const Y = i32(targets, 'targets');
-  const [B, T, V] = dims(L, 'logits', ['B', 'T', 'V']);
-  expectShape(Y, 'targets', [B, T], '[B, T]');
-  const ignore = options.ignoreIndex;
-  if (ignore !== undefined && !Number.isInteger(ignore)) {
-    throw new RangeError(`ignoreIndex: expected an integer, found ${ignore}`);
-  }
+  const { L, Y, B, T, V, ignore } = crossEntropyArgs(cpuLayer, logits, targets, options);
   checkIds(Y.data, V, 'targets', ignore);
   return { L: L.data, Y: Y.data, B, T, V, ignore };
 }
@@ -32,8 +33,7 @@ export function crossEntropyForward(
   options: CrossEntropyOptions = {},
 ): void {
   const { L, Y, B, T, V, ignore } = check(logits, targets, options);
-  const O = f32(losses, 'losses');
-  expectShape(O, 'losses', [B, T], '[B, T]');
+  const O = crossEntropyOutArg(cpuLayer, losses, 'losses', { B, T, V });
   for (let r = 0; r < B * T; r++) {
     if (Y[r] === ignore) {
       O.data[r] = 0;
@@ -56,8 +56,9 @@ export function crossEntropyBackward(
   options: CrossEntropyBackwardOptions = {},
 ): void {
   const { L, Y, B, T, V, ignore } = check(logits, targets, options);
-  const D = f32(dlogits, 'dlogits');
-  expectShape(D, 'dlogits', [B, T, V], '[B, T, V]');
+  const D = crossEntropyOutArg(cpuLayer, dlogits, 'dlogits', { B, T, V });
+  layerFiniteScale(options.dlossScale, 'dlossScale');
+  // A tensor's value is host data here, so it is checked too.
   const scale = scaleValue(options.dlossScale, 'dlossScale') ?? 1;
   if (!Number.isFinite(scale)) throw new RangeError(`dlossScale: expected a finite number, found ${scale}`);
   for (let r = 0; r < B * T; r++) {

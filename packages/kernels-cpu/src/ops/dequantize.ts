@@ -1,11 +1,11 @@
 import { dequantize as dequantizeHost } from '@fp8lm/fp8-format';
 import {
-  CODE_DTYPES,
   type CodeDType,
   type DequantizeOptions,
   type DeviceTensor,
+  formatDequantizeArgs,
 } from '@fp8lm/tensor-interface';
-import { asCpu, assertSameSize } from '../cpu-tensor.js';
+import { asCpu, type CpuTensor } from '../cpu-tensor.js';
 import { scaleValue } from '../scale-arg.js';
 
 /** Backend op: `dst = fround(decode(src) * scaleInv)`. */
@@ -14,8 +14,9 @@ export function dequantize(
   dst: DeviceTensor<'f32'>,
   options: DequantizeOptions = {},
 ): void {
-  const s = asCpu(src, 'src', CODE_DTYPES);
-  const d = asCpu(dst, 'dst', ['f32']);
-  assertSameSize(s, d, 'src, dst');
-  dequantizeHost(s.dtype, s.data, d.data, { scaleInv: scaleValue(options.scaleInv, 'scaleInv') });
+  const { src: s, srcDtype, dst: d } = formatDequantizeArgs(asCpu, src, dst);
+  const codes = s.data as CpuTensor<CodeDType>['data'];
+  dequantizeHost(srcDtype, codes, d.data as Float32Array, {
+    scaleInv: scaleValue(options.scaleInv, 'scaleInv'),
+  });
 }

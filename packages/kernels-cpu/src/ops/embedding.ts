@@ -1,11 +1,7 @@
-import { type DeviceTensor, formatShape } from '@fp8lm/tensor-interface';
-import { checkIds, dims, expectShape, f32, i32 } from '../layer-checks.js';
+import { type DeviceTensor, embeddingArgs } from '@fp8lm/tensor-interface';
+import { checkIds, cpuLayer } from '../layer-checks.js';
 
-/**
- * Checks tokens `[B, T]`, a `[V, C]` table, a `[maxT ≥ T, C]` table and an activation `[B, T, C]`. C is
- * read from the table in the forward pass (`out` must fit the parameters) and from the activation in
- * the backward pass (the gradients must fit `dout`), so the error names the tensor that is off.
- */
+/** The shared checks, then the token ids, which are host data here. */
 function check(
   tokens: DeviceTensor<'i32'>,
   table: DeviceTensor<'f32'>,
@@ -13,21 +9,7 @@ function check(
   act: DeviceTensor<'f32'>,
   pass: 'forward' | 'backward',
 ) {
-  const [eName, pName, aName] = pass === 'forward' ? ['wte', 'wpe', 'out'] : ['dwte', 'dwpe', 'dout'];
-  const tok = i32(tokens, 'tokens');
-  const [e, p, a] = [f32(table, eName), f32(positions, pName), f32(act, aName)];
-  const [B, T] = dims(tok, 'tokens', ['B', 'T']);
-  const V = dims(e, eName, ['V', 'C'])[0];
-  const C = pass === 'forward' ? e.shape[1] : dims(a, aName, ['B', 'T', 'C'])[2];
-  expectShape(e, eName, [V, C], '[V, C]');
-  const [maxT] = dims(p, pName, ['maxT', 'C']);
-  if (maxT < T) {
-    throw new RangeError(
-      `${pName}: expected at least T = ${T} rows of C = ${C}, found ${formatShape(p.shape)}`,
-    );
-  }
-  expectShape(p, pName, [maxT, C], '[maxT, C]');
-  expectShape(a, aName, [B, T, C], '[B, T, C]');
+  const { tok, e, p, a, B, T, C, V } = embeddingArgs(cpuLayer, tokens, table, positions, act, pass);
   checkIds(tok.data, V, 'tokens');
   return { tok: tok.data, e: e.data, p: p.data, a: a.data, B, T, C };
 }

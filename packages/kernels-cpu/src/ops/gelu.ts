@@ -1,5 +1,5 @@
-import type { DeviceTensor } from '@fp8lm/tensor-interface';
-import { expectShape, f32 } from '../layer-checks.js';
+import { type DeviceTensor, geluBackwardArgs, geluForwardArgs } from '@fp8lm/tensor-interface';
+import { cpuLayer } from '../layer-checks.js';
 
 /** sqrt(2/π), the tanh form's scale. */
 const GELU_SCALE = Math.sqrt(2 / Math.PI);
@@ -7,9 +7,7 @@ const CUBIC = 0.044715;
 
 /** Backend op: `out = 0.5·x·(1 + tanh(sqrt(2/π)·(x + 0.044715·x³)))` (GPT-2's tanh form). Overwrites `out`; may be in place. */
 export function geluForward(x: DeviceTensor<'f32'>, out: DeviceTensor<'f32'>): void {
-  const X = f32(x, 'x');
-  const O = f32(out, 'out');
-  expectShape(O, 'out', X.shape, 'the shape of x');
+  const { X, O } = geluForwardArgs(cpuLayer, x, out);
   const [xs, y] = [X.data, O.data];
   for (let i = 0; i < xs.length; i++) {
     const v = xs[i];
@@ -23,11 +21,7 @@ export function geluBackward(
   x: DeviceTensor<'f32'>,
   dx: DeviceTensor<'f32'>,
 ): void {
-  const D = f32(dout, 'dout');
-  const X = f32(x, 'x');
-  const DX = f32(dx, 'dx');
-  expectShape(D, 'dout', X.shape, 'the shape of x');
-  expectShape(DX, 'dx', X.shape, 'the shape of x');
+  const { D, X, DX } = geluBackwardArgs(cpuLayer, dout, x, dx);
   const [g, xs, gx] = [D.data, X.data, DX.data];
   for (let i = 0; i < xs.length; i++) {
     const v = xs[i];

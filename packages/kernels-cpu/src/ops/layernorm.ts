@@ -1,13 +1,10 @@
-import type { DeviceTensor, LayernormOptions } from '@fp8lm/tensor-interface';
-import { expectShape, f32, lastDim } from '../layer-checks.js';
-
-/** GPT-2's LayerNorm epsilon. */
-const DEFAULT_EPS = 1e-5;
-
-function checkParams(x: DeviceTensor<'f32'>, weight: DeviceTensor<'f32'>, C: number, wName: string) {
-  expectShape(weight, wName, [C], '[C]');
-  return { rowShape: x.shape.slice(0, -1), rows: C === 0 ? 0 : x.size / C };
-}
+import {
+  type DeviceTensor,
+  type LayernormOptions,
+  layernormBackwardArgs,
+  layernormForwardArgs,
+} from '@fp8lm/tensor-interface';
+import { cpuLayer } from '../layer-checks.js';
 
 /**
  * Backend op: per row of `x [..., C]`, `out = (x - mean)·rstd·weight + bias` with the biased variance
@@ -22,21 +19,8 @@ export function layernormForward(
   rstd: DeviceTensor<'f32'>,
   options: LayernormOptions = {},
 ): void {
-  const X = f32(x, 'x');
-  const W = f32(weight, 'weight');
-  const Bi = f32(bias, 'bias');
-  const O = f32(out, 'out');
-  const M = f32(mean, 'mean');
-  const R = f32(rstd, 'rstd');
-  const C = lastDim(X, 'x');
-  const { rowShape, rows } = checkParams(X, W, C, 'weight');
-  expectShape(Bi, 'bias', [C], '[C]');
-  expectShape(O, 'out', X.shape, 'the shape of x');
-  expectShape(M, 'mean', rowShape, 'x without its last dimension');
-  expectShape(R, 'rstd', rowShape, 'x without its last dimension');
-  const eps = options.eps ?? DEFAULT_EPS;
-  if (!Number.isFinite(eps) || eps < 0)
-    throw new RangeError(`eps: expected a finite number ≥ 0, found ${eps}`);
+  const args = layernormForwardArgs(cpuLayer, x, weight, bias, out, mean, rstd, options);
+  const { X, W, Bi, O, M, R, C, rows, eps } = args;
   const [xs, w, bs, y] = [X.data, W.data, Bi.data, O.data];
   for (let r = 0; r < rows; r++) {
     const off = r * C;
@@ -67,22 +51,8 @@ export function layernormBackward(
   dweight: DeviceTensor<'f32'>,
   dbias: DeviceTensor<'f32'>,
 ): void {
-  const D = f32(dout, 'dout');
-  const X = f32(x, 'x');
-  const W = f32(weight, 'weight');
-  const M = f32(mean, 'mean');
-  const R = f32(rstd, 'rstd');
-  const DX = f32(dx, 'dx');
-  const DW = f32(dweight, 'dweight');
-  const DB = f32(dbias, 'dbias');
-  const C = lastDim(X, 'x');
-  const { rowShape, rows } = checkParams(X, W, C, 'weight');
-  expectShape(D, 'dout', X.shape, 'the shape of x');
-  expectShape(M, 'mean', rowShape, 'x without its last dimension');
-  expectShape(R, 'rstd', rowShape, 'x without its last dimension');
-  expectShape(DX, 'dx', X.shape, 'the shape of x');
-  expectShape(DW, 'dweight', [C], '[C]');
-  expectShape(DB, 'dbias', [C], '[C]');
+  const args = layernormBackwardArgs(cpuLayer, dout, x, weight, mean, rstd, dx, dweight, dbias);
+  const { D, X, W, M, R, DX, DW, DB, C, rows } = args;
   const [g, xs, w, gx] = [D.data, X.data, W.data, DX.data];
   // dweight and dbias are sums over rows: accumulate in f64, add to the f32 gradients once.
   const gw = new Float64Array(C);

@@ -1,6 +1,6 @@
-import type { DeviceTensor, LossSumOptions } from '@fp8lm/tensor-interface';
-import { f32 } from '../layer-checks.js';
-import { checkIndex, scaleValue } from '../scale-arg.js';
+import { type DeviceTensor, type LossSumOptions, lossSumArgs } from '@fp8lm/tensor-interface';
+import { cpuLayer } from '../layer-checks.js';
+import { scaleValue } from '../scale-arg.js';
 
 /** Backend op: `out[index] = scale · Σ losses`, summed in f64. Overwrites `out[index]` only. */
 export function lossSum(
@@ -8,10 +8,8 @@ export function lossSum(
   out: DeviceTensor<'f32'>,
   options: LossSumOptions = {},
 ): void {
-  const L = f32(losses, 'losses');
-  const O = f32(out, 'out');
-  const index = options.index ?? 0;
-  checkIndex(index, O.size, 'index');
+  const { L, O, index } = lossSumArgs(cpuLayer, losses, out, options);
+  // A tensor scale's value is host data here, so it is checked too.
   const scale = scaleValue(options.scale, 'scale') ?? 1;
   if (!Number.isFinite(scale)) throw new RangeError(`scale: expected a finite number, found ${scale}`);
   let sum = 0;

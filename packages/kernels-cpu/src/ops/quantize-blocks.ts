@@ -1,5 +1,9 @@
 import { E8M0, FORMATS, float32Exponent, quantize as quantizeHost } from '@fp8lm/fp8-format';
-import { type DeviceTensor, formatShape, type QuantizeBlocksOptions } from '@fp8lm/tensor-interface';
+import {
+  type DeviceTensor,
+  formatQuantizeBlocksArgs,
+  type QuantizeBlocksOptions,
+} from '@fp8lm/tensor-interface';
 import { asCpu } from '../cpu-tensor.js';
 import { scaleFromAmax } from './compute-scale.js';
 
@@ -10,32 +14,12 @@ export function quantizeBlocks(
   scaleInv: DeviceTensor<'f32'> | DeviceTensor<'e8m0'>,
   options: QuantizeBlocksOptions,
 ): void {
-  const s = asCpu(src, 'src', ['f32']);
-  const d = asCpu(dst, 'dst', ['e4m3', 'e5m2']);
-  const g = asCpu(scaleInv as DeviceTensor<'f32' | 'e8m0'>, 'scaleInv', ['f32', 'e8m0']);
-  if (s.shape.length !== 2) throw new RangeError(`src: expected a 2-D tensor, found ${formatShape(s.shape)}`);
-  if (d.shape.join() !== s.shape.join())
-    throw new RangeError(`dst: expected shape ${formatShape(s.shape)}, found ${formatShape(d.shape)}`);
-  const { blockRows: br, blockCols: bc } = options;
-  for (const [name, v] of Object.entries({ blockRows: br, blockCols: bc })) {
-    if (!Number.isSafeInteger(v) || v < 1)
-      throw new RangeError(`${name}: expected a positive integer, found ${v}`);
-  }
-  const scaleType = options.scaleType ?? 'f32';
-  if (scaleType !== 'f32' && scaleType !== 'pow2')
-    throw new RangeError(`scaleType: expected 'f32' or 'pow2', found ${JSON.stringify(scaleType)}`);
-  const [rows, cols] = s.shape;
-  const gr = Math.ceil(rows / br);
-  const gc = Math.ceil(cols / bc);
-  if (g.shape.length !== 2 || g.shape[0] !== gr || g.shape[1] !== gc) {
-    throw new RangeError(
-      `scaleInv: blocks of ${br}×${bc} over [${rows}, ${cols}] need shape [${gr}, ${gc}], found ${formatShape(g.shape)}`,
-    );
-  }
-  const fmt = FORMATS[d.dtype];
-  const x = s.data;
-  const codes = d.data;
-  const mx = g.dtype === 'e8m0';
+  const args = formatQuantizeBlocksArgs(asCpu, src, dst, scaleInv as DeviceTensor, options);
+  const { rows, cols, blockRows: br, blockCols: bc, gridRows: gr, gridCols: gc, mx, scaleType } = args;
+  const fmt = FORMATS[args.dstDtype];
+  const x = args.src.data as Float32Array;
+  const codes = args.dst.data as Uint8Array;
+  const g = args.scaleInv.data as Float32Array | Uint8Array;
   const emax = float32Exponent(fmt.maxFinite);
   for (let bi = 0; bi < gr; bi++) {
     const r0 = bi * br;
@@ -49,17 +33,17 @@ export function quantizeBlocks(
       let scale: number;
       if (mx) {
         if (!Number.isFinite(amax)) {
-          g.data[bi * gc + bj] = E8M0.nanCode as number;
+          g[bi * gc + bj] = E8M0.nanCode as number;
           for (let i = r0; i < r1; i++) codes.fill(0, i * cols + c0, i * cols + c1);
           continue;
         }
         const e = amax === 0 ? -127 : Math.min(127, Math.max(-127, float32Exponent(amax) - emax));
-        g.data[bi * gc + bj] = e + 127;
+        g[bi * gc + bj] = e + 127;
         scale = Math.fround(2 ** -e);
       } else {
         // An all-zero or non-finite block keeps scale 1.
         scale = scaleFromAmax(fmt.maxFinite, amax, 0, scaleType === 'pow2') ?? 1;
-        g.data[bi * gc + bj] = 1 / scale;
+        g[bi * gc + bj] = 1 / scale;
       }
       for (let i = r0; i < r1; i++) {
         const a = i * cols + c0;

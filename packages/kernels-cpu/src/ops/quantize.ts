@@ -1,12 +1,12 @@
 import { quantize as quantizeHost } from '@fp8lm/fp8-format';
 import {
-  CODE_DTYPES,
   type CodeDType,
   type DeviceTensor,
+  formatQuantizeArgs,
   type QuantizeOptions,
 } from '@fp8lm/tensor-interface';
-import { asCpu, assertSameSize } from '../cpu-tensor.js';
-import { checkIndex, scaleValue } from '../scale-arg.js';
+import { asCpu, type CpuTensor } from '../cpu-tensor.js';
+import { scaleValue } from '../scale-arg.js';
 
 /** Backend op: `dst = encode(fround(src * scale))` with the source's amax fused in (fp8-format semantics). */
 export function quantize(
@@ -14,20 +14,13 @@ export function quantize(
   dst: DeviceTensor<CodeDType>,
   options: QuantizeOptions = {},
 ): void {
-  const s = asCpu(src, 'src', ['f32']);
-  const d = asCpu(dst, 'dst', CODE_DTYPES);
-  assertSameSize(s, d, 'src, dst');
-  let amaxOut: Float32Array | undefined;
-  const amaxIndex = options.amaxIndex ?? 0;
-  if (options.amaxOut !== undefined) {
-    amaxOut = asCpu(options.amaxOut, 'amaxOut', ['f32']).data;
-    checkIndex(amaxIndex, amaxOut.length, 'amaxIndex');
-  }
-  const { amax } = quantizeHost(d.dtype, s.data, d.data, {
+  const { src: s, dst: d, dstDtype, amaxOut, amaxIndex } = formatQuantizeArgs(asCpu, src, dst, options);
+  // The scale and the rounding options are checked by fp8-format's quantize, as the host codec does.
+  const { amax } = quantizeHost(dstDtype, s.data as Float32Array, d.data as CpuTensor<CodeDType>['data'], {
     scale: scaleValue(options.scale, 'scale'),
     saturate: options.saturate,
     rounding: options.rounding,
     seed: options.seed,
   });
-  if (amaxOut !== undefined) amaxOut[amaxIndex] = amax;
+  if (amaxOut !== undefined) amaxOut.data[amaxIndex] = amax;
 }

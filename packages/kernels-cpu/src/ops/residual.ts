@@ -1,5 +1,5 @@
-import type { DeviceTensor } from '@fp8lm/tensor-interface';
-import { expectShape, f32 } from '../layer-checks.js';
+import { type DeviceTensor, residualBackwardArgs, residualForwardArgs } from '@fp8lm/tensor-interface';
+import { cpuLayer } from '../layer-checks.js';
 
 /** Backend op: `out = a + b` elementwise. Overwrites `out`, which may be `a` or `b`. */
 export function residualForward(
@@ -7,11 +7,7 @@ export function residualForward(
   b: DeviceTensor<'f32'>,
   out: DeviceTensor<'f32'>,
 ): void {
-  const A = f32(a, 'a');
-  const Bt = f32(b, 'b');
-  const O = f32(out, 'out');
-  expectShape(Bt, 'b', A.shape, 'the shape of a');
-  expectShape(O, 'out', A.shape, 'the shape of a');
+  const { A, Bt, O } = residualForwardArgs(cpuLayer, a, b, out);
   const [x, y, z] = [A.data, Bt.data, O.data];
   for (let i = 0; i < z.length; i++) z[i] = x[i] + y[i];
 }
@@ -22,11 +18,7 @@ export function residualBackward(
   da: DeviceTensor<'f32'>,
   db: DeviceTensor<'f32'>,
 ): void {
-  const D = f32(dout, 'dout');
-  const DA = f32(da, 'da');
-  const DB = f32(db, 'db');
-  expectShape(DA, 'da', D.shape, 'the shape of dout');
-  expectShape(DB, 'db', D.shape, 'the shape of dout');
+  const { D, DA, DB } = residualBackwardArgs(cpuLayer, dout, da, db);
   const [g, ga, gb] = [D.data, DA.data, DB.data];
   for (let i = 0; i < g.length; i++) {
     ga[i] += g[i];

@@ -1,6 +1,6 @@
-import type { DeviceTensor, ScaleArg } from '@fp8lm/tensor-interface';
+import { type DeviceTensor, optimizerSumSquaresArgs, type ScaleArg } from '@fp8lm/tensor-interface';
 import { asCpu } from '../cpu-tensor.js';
-import { checkIndex, scaleValue } from '../scale-arg.js';
+import { scaleValue } from '../scale-arg.js';
 import { CHUNK, loadChunk } from './chunks.js';
 
 const scratch = new Float32Array(CHUNK);
@@ -12,10 +12,7 @@ export function sumSquares(
   index = 0,
   options: { scaleInv?: ScaleArg } = {},
 ): void {
-  const t = asCpu(x, 'x');
-  if (t.dtype === 'i32') throw new TypeError('x: expected a float or code dtype, found i32');
-  const o = asCpu(out, 'out', ['f32']);
-  checkIndex(index, o.size, 'index');
+  const { x: t, out: o } = optimizerSumSquaresArgs(asCpu, x, out, index);
   const scaleInv = scaleValue(options.scaleInv, 'scaleInv') ?? 1;
   let sum = 0;
   for (let start = 0; start < t.size; start += CHUNK) {

@@ -1,13 +1,18 @@
 import { E4M3 } from '@fp8lm/fp8-format';
-import type {
-  AdamWHyper,
-  AdamWNextScales,
-  AdamWTensors,
-  DeviceTensor,
-  DType,
-  ScaleArg,
+import {
+  type AdamWHyper,
+  type AdamWNextScales,
+  type AdamWStateArgs,
+  type AdamWTensors,
+  adamwHyperArgs,
+  adamwNextArgs,
+  adamwStateArgs,
+  adamwStatsArgs,
+  type DeviceTensor,
+  type DType,
+  type ScaleArg,
 } from '@fp8lm/tensor-interface';
-import type { GpuContext } from '../context.js';
+import type { BufferBinding, GpuContext } from '../context.js';
 import { uniformLayout } from '../uniforms.js';
 import { asGpu, type WebGpuTensor } from '../webgpu-tensor.js';
 import { adamwApplyWgsl, adamwGroupsWgsl, adamwStatsWgsl, momentIoWgsl } from '../wgsl.generated.js';
@@ -40,93 +45,38 @@ type StageField = Parameters<typeof stageLayout.pack>[0];
 
 const groupsLayout = uniformLayout({ count: 'u32', phase: 'u32' });
 
-interface Groups {
-  size: number;
-  count: number;
-  max: WebGpuTensor<'f32'>;
-  exponent: WebGpuTensor<'f32'>;
-}
+/** The checked state; scale-inverses stay on the device (checked by `checkScale`). */
+type Resolved = AdamWStateArgs<WebGpuTensor, void>;
 
-interface Resolved {
-  n: number;
-  master: WebGpuTensor;
-  grad: WebGpuTensor;
-  m: WebGpuTensor;
-  v: WebGpuTensor;
-  groups?: Groups;
-}
-
-function sameSize<T extends DeviceTensor>(t: T, n: number, name: string): T {
-  if (t.size !== n) throw new RangeError(`${name}: expected ${n} elements like master, found ${t.size}`);
-  return t;
-}
-
+/** A scale tensor must be a WebGPU f32 tensor here; its one-element check is ctx.scalars'. */
 function checkScale(arg: ScaleArg | undefined, name: string): void {
   if (arg !== undefined && typeof arg !== 'number') asGpu(arg, name, ['f32']);
 }
 
-/** Argument checks of kernels-cpu's `resolve`, with its messages. */
 function resolve(t: AdamWTensors): Resolved {
-  const master = asGpu(t.master, 'master', ['f32', 'f16', 'bf16']);
-  const n = master.size;
-  const r: Resolved = {
-    n,
-    master,
-    grad: sameSize(asGpu(t.grad, 'grad', ['f32', 'f16', 'bf16', 'e4m3', 'e5m2']), n, 'grad'),
-    m: sameSize(asGpu(t.m, 'm', ['f32', 'f16', 'bf16', 'e4m3']), n, 'm'),
-    v: sameSize(asGpu(t.v, 'v', ['f32', 'f16', 'bf16', 'e4m3']), n, 'v'),
-  };
-  checkScale(t.masterScaleInv, 'masterScaleInv');
-  checkScale(t.gradScaleInv, 'gradScaleInv');
-  checkScale(t.mScaleInv, 'mScaleInv');
-  checkScale(t.vScaleInv, 'vScaleInv');
-  if (t.vGroups !== undefined) {
-    const { groupSize } = t.vGroups;
-    if (r.v.dtype !== 'e4m3') throw new TypeError(`v: grouped second moments are e4m3, found ${r.v.dtype}`);
-    if (!Number.isSafeInteger(groupSize) || groupSize < 1) {
-      throw new RangeError(`vGroups.groupSize: expected a positive integer, found ${groupSize}`);
-    }
-    const count = Math.ceil(n / groupSize);
-    const max = asGpu(t.vGroups.groupMax, 'vGroups.groupMax', ['f32']);
-    const exponent = asGpu(t.vGroups.exponent, 'vGroups.exponent', ['f32']);
-    sameSize(max, count, 'vGroups.groupMax (one per group)');
-    sameSize(exponent, count, 'vGroups.exponent (one per group)');
-    r.groups = { size: groupSize, count, max, exponent };
-  }
-  return r;
+  return adamwStateArgs(asGpu, t, checkScale);
 }
 
-/** kernels-cpu's `checkHyper`, as the uniform values of the stage shaders (f64 → hi/lo f32 pairs). */
-function hyperValues(h: AdamWHyper, r: Resolved): StageField {
-  const finite = (name: keyof AdamWHyper, lo: number, hi: number) => {
-    const x = h[name] as number;
-    if (typeof x !== 'number' || !(x >= lo && x <= hi)) {
-      throw new RangeError(`${name}: expected a number in [${lo}, ${hi}], found ${String(x)}`);
-    }
-    return x;
-  };
-  const step = finite('step', 1, Number.MAX_SAFE_INTEGER);
-  if (!Number.isInteger(step)) throw new RangeError(`step: expected a positive integer, found ${step}`);
-  const beta1 = finite('beta1', 0, 1 - 2 ** -30);
-  const beta2 = finite('beta2', 0, 1 - 2 ** -30);
-  const correct = h.biasCorrection ?? true;
+/** The contract's `adamwHyperArgs`, as the uniform values of the stage shaders (f64 → hi/lo f32 pairs). */
+function hyperValues(hyper: AdamWHyper, r: Resolved): StageField {
+  const h = adamwHyperArgs(hyper);
   const f64: Record<Pair, number> = {
-    lr: finite('lr', 0, Number.MAX_VALUE),
-    b1: beta1,
-    omb1: 1 - beta1,
-    b2: beta2,
-    omb2: 1 - beta2,
-    eps: finite('eps', 0, Number.MAX_VALUE),
-    wd: finite('weightDecay', 0, Number.MAX_VALUE),
-    c1: correct ? 1 - beta1 ** step : 1,
-    c2: correct ? 1 - beta2 ** step : 1,
-    mul: h.gradMultiplier === undefined ? 1 : finite('gradMultiplier', 0, Number.MAX_VALUE),
+    lr: h.lr,
+    b1: h.beta1,
+    omb1: 1 - h.beta1,
+    b2: h.beta2,
+    omb2: 1 - h.beta2,
+    eps: h.eps,
+    wd: h.weightDecay,
+    c1: h.correction1,
+    c2: h.correction2,
+    mul: h.gradMultiplier,
   };
   const values = {
     n: r.n,
     group_size: r.groups?.size ?? 1,
     group_count: r.groups?.count ?? 0,
-    decoupled: (h.decoupled ?? true) ? 1 : 0,
+    decoupled: h.decoupled ? 1 : 0,
   } as StageField;
   for (const p of PAIRS) {
     const hi = Math.fround(f64[p]);
@@ -193,6 +143,39 @@ function dispatchGroups(ctx: GpuContext, count: number, phase: 0 | 1, stats: GPU
 }
 
 /**
+ * Records one stage shader over the state: bindings 1..7 are master, grad, m, v (written in place by
+ * 'apply'), the scalars and the old group scaling (the scalars stand in when v is not grouped), then
+ * the stage's own `extra` bindings.
+ */
+function dispatchStage(
+  ctx: GpuContext,
+  stage: 'stats' | 'apply',
+  r: Resolved,
+  values: StageField,
+  scalars: GPUBuffer,
+  extra: BufferBinding[],
+): void {
+  const state = stage === 'apply' ? 'read_write' : 'read';
+  ctx.dispatch({
+    key: stageKey(stage, r),
+    code: () => stageCode(r, stage === 'apply' ? adamwApplyWgsl : adamwStatsWgsl),
+    uniforms: stageLayout,
+    values,
+    buffers: [
+      { buffer: r.master.buffer, access: state },
+      { buffer: r.grad.buffer, access: 'read' },
+      { buffer: r.m.buffer, access: state },
+      { buffer: r.v.buffer, access: state },
+      { buffer: scalars, access: 'read' },
+      { buffer: r.groups?.max.buffer ?? scalars, access: 'read' },
+      { buffer: r.groups?.exponent.buffer ?? scalars, access: 'read' },
+      ...extra,
+    ],
+    workgroups: ctx.grid1d(Math.ceil(r.n / 4), WORKGROUP),
+  });
+}
+
+/**
  * `adamwStats`, stage 1 of the fused AdamW: recomputes the update of every element (in double-f32,
  * so f32 results match the f64 reference) without writing state; `max |x|` of the new master, m and v
  * into `stats[0..2]` (NaN if any is NaN) and, for grouped v, each group's `[max, smallest non-zero]`
@@ -207,19 +190,7 @@ export function adamwStats(
 ): void {
   const r = resolve(tensors);
   const values = hyperValues(hyper, r);
-  const out = asGpu(stats, 'stats', ['f32']);
-  if (out.size < 3)
-    throw new RangeError(`stats: expected at least 3 elements (master, m, v), found ${out.size}`);
-  let gs: WebGpuTensor<'f32'> | undefined;
-  if (r.groups) {
-    if (groupStats === undefined) throw new TypeError('groupStats: required when v is grouped');
-    gs = asGpu(groupStats, 'groupStats', ['f32']);
-    if (gs.size !== 2 * r.groups.count) {
-      throw new RangeError(
-        `groupStats (2 per group): expected ${2 * r.groups.count} elements like master, found ${gs.size}`,
-      );
-    }
-  }
+  const { stats: out, groupStats: gs } = adamwStatsArgs(asGpu, stats, groupStats, r.groups?.count);
   const inputs: [string, WebGpuTensor | undefined][] = [
     ['master', r.master],
     ['grad', r.grad],
@@ -237,24 +208,10 @@ export function adamwStats(
     [tensors.masterScaleInv, tensors.gradScaleInv, tensors.mScaleInv, r.groups ? 1 : tensors.vScaleInv],
     ['masterScaleInv', 'gradScaleInv', 'mScaleInv', 'vScaleInv'],
   );
-  ctx.dispatch({
-    key: stageKey('stats', r),
-    code: () => stageCode(r, adamwStatsWgsl),
-    uniforms: stageLayout,
-    values,
-    buffers: [
-      { buffer: r.master.buffer, access: 'read' },
-      { buffer: r.grad.buffer, access: 'read' },
-      { buffer: r.m.buffer, access: 'read' },
-      { buffer: r.v.buffer, access: 'read' },
-      { buffer: scalars, access: 'read' },
-      { buffer: r.groups?.max.buffer ?? scalars, access: 'read' },
-      { buffer: r.groups?.exponent.buffer ?? scalars, access: 'read' },
-      { buffer: out.buffer, access: 'read_write' },
-      { buffer: gs?.buffer ?? dummy(ctx), access: 'read_write' },
-    ],
-    workgroups: ctx.grid1d(Math.ceil(r.n / 4), WORKGROUP),
-  });
+  dispatchStage(ctx, 'stats', r, values, scalars, [
+    { buffer: out.buffer, access: 'read_write' },
+    { buffer: gs?.buffer ?? dummy(ctx), access: 'read_write' },
+  ]);
   // The smallest non-zero slots were reduced as complemented bits: back to values.
   if (gs && r.groups) dispatchGroups(ctx, r.groups.count, 0, gs.buffer, dummy(ctx));
 }
@@ -272,19 +229,7 @@ export function adamwApply(
 ): void {
   const r = resolve(tensors);
   const values = hyperValues(hyper, r);
-  checkScale(next.masterScale, 'masterScale');
-  checkScale(next.mScale, 'mScale');
-  checkScale(next.vScale, 'vScale');
-  let gs: WebGpuTensor<'f32'> | undefined;
-  if (r.groups) {
-    if (next.groupStats === undefined) throw new TypeError('next.groupStats: required when v is grouped');
-    gs = asGpu(next.groupStats, 'next.groupStats', ['f32']);
-    if (gs.size !== 2 * r.groups.count) {
-      throw new RangeError(
-        `next.groupStats: expected ${2 * r.groups.count} elements like master, found ${gs.size}`,
-      );
-    }
-  }
+  const { groupStats: gs } = adamwNextArgs(asGpu, next, r.groups?.count, checkScale);
   const reads: [string, WebGpuTensor | undefined][] = [
     ['grad', r.grad],
     ['vGroups.groupMax', r.groups?.max],
@@ -312,23 +257,7 @@ export function adamwApply(
     ],
     ['masterScaleInv', 'gradScaleInv', 'mScaleInv', 'vScaleInv', 'masterScale', 'mScale', 'vScale'],
   );
-  ctx.dispatch({
-    key: stageKey('apply', r),
-    code: () => stageCode(r, adamwApplyWgsl),
-    uniforms: stageLayout,
-    values,
-    buffers: [
-      { buffer: r.master.buffer, access: 'read_write' },
-      { buffer: r.grad.buffer, access: 'read' },
-      { buffer: r.m.buffer, access: 'read_write' },
-      { buffer: r.v.buffer, access: 'read_write' },
-      { buffer: scalars, access: 'read' },
-      { buffer: r.groups?.max.buffer ?? scalars, access: 'read' },
-      { buffer: r.groups?.exponent.buffer ?? scalars, access: 'read' },
-      { buffer: fresh ?? scalars, access: 'read' },
-    ],
-    workgroups: ctx.grid1d(Math.ceil(r.n / 4), WORKGROUP),
-  });
+  dispatchStage(ctx, 'apply', r, values, scalars, [{ buffer: fresh ?? scalars, access: 'read' }]);
   if (fresh && r.groups) {
     const bytes = 4 * r.groups.count;
     ctx.encoder.copyBufferToBuffer(fresh, 0, r.groups.max.buffer, 0, bytes);

@@ -1,9 +1,8 @@
-import type { DeviceTensor } from '@fp8lm/tensor-interface';
+import { type DeviceTensor, formatAmaxArgs } from '@fp8lm/tensor-interface';
 import type { GpuContext } from '../context.js';
 import { uniformLayout } from '../uniforms.js';
 import { asGpu } from '../webgpu-tensor.js';
 import { amaxWgsl, exactF32Wgsl } from '../wgsl.generated.js';
-import { checkIndex } from './format-args.js';
 
 const layout = uniformLayout({ n: 'u32', index: 'u32' });
 
@@ -15,9 +14,7 @@ const COPY_DST = 0x08;
 
 /** `amax`: writes `max |src[i]|` (NaN if any element is NaN, 0 for an empty tensor) to `out[index]`. */
 export function amax(ctx: GpuContext, src: DeviceTensor<'f32'>, out: DeviceTensor<'f32'>, index = 0): void {
-  const s = asGpu(src, 'src', ['f32']);
-  const o = asGpu(out, 'out', ['f32']);
-  checkIndex(index, o.size, 'index');
+  const { src: s, out: o } = formatAmaxArgs(asGpu, src, out, index);
   let source = s.buffer;
   if (s.storage === o.storage) {
     // `out` is (a view of) `src`: reduce a copy, so zeroing the slot does not change the input and

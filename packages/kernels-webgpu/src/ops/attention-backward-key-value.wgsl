@@ -1,4 +1,4 @@
-// attentionBackward, second pass: one workgroup per (b, h, t2); owns dk and dv of position t2.
+// attentionBackward, second pass: one workgroup per (b, h, t2) (layer-row.wgsl); owns dk and dv of position t2.
 // Over the rows t ≥ t2 (in chunks of WG, one t per thread): dpre[t] = att[t,t2]·(dout_t·v_t2 - dot_t)·scale
 // with dot_t from the first pass, then dk_t2 += Σ_t dpre[t]·q_t and dv_t2 += Σ_t att[t,t2]·dout_t.
 // Accumulates. The including code defines WG and IPT = ceil(hs / WG).
@@ -12,16 +12,8 @@
 var<workgroup> chunk_dpre: array<f32, WG>;
 var<workgroup> chunk_att: array<f32, WG>;
 
-@compute @workgroup_size(WG)
-fn main(
-  @builtin(workgroup_id) wid: vec3u,
-  @builtin(num_workgroups) nwg: vec3u,
-  @builtin(local_invocation_index) lid: u32,
-) {
-  let col = flat_index(wid, nwg, 1u); // (b·NH + h)·T + t2
-  if (col >= params.rows) {
-    return;
-  }
+// col = (b·NH + h)·T + t2
+fn row_main(col: u32, lid: u32) {
   let T = params.seq;
   let C = params.cols;
   let hs = params.head_size;

@@ -1,4 +1,4 @@
-// attentionBackward, first pass: one workgroup per (b, h, t) row; owns dq of that row.
+// attentionBackward, first pass: one workgroup per (b, h, t) row (layer-row.wgsl); owns dq of that row.
 // datt[t2] = dout_t · v_t2, dot = Σ_t2 att·datt (saved in `dots` for the second pass),
 // dpre[t2] = att·(datt - dot)·scale, dq_t += Σ_t2 dpre[t2]·k_t2. Accumulates.
 // The including code defines WG and IPT = ceil(hs / WG) (head elements per thread).
@@ -11,16 +11,8 @@
 
 var<workgroup> chunk: array<f32, WG>;
 
-@compute @workgroup_size(WG)
-fn main(
-  @builtin(workgroup_id) wid: vec3u,
-  @builtin(num_workgroups) nwg: vec3u,
-  @builtin(local_invocation_index) lid: u32,
-) {
-  let row = flat_index(wid, nwg, 1u); // (b·NH + h)·T + t
-  if (row >= params.rows) {
-    return;
-  }
+// row = (b·NH + h)·T + t
+fn row_main(row: u32, lid: u32) {
   let T = params.seq;
   let C = params.cols;
   let hs = params.head_size;

@@ -1,12 +1,13 @@
-import type { DeviceTensor } from '@fp8lm/tensor-interface';
+import { attentionBackwardArgs, attentionForwardArgs, type DeviceTensor } from '@fp8lm/tensor-interface';
 import type { GpuContext } from '../context.js';
-import { dims, expectShape, f32, headSize, noAlias, scratch } from '../layer-checks.js';
+import { gpuLayer, noAlias, scratch } from '../layer-checks.js';
 import { uniformLayout } from '../uniforms.js';
 import {
   attentionBackwardKeyValueWgsl,
   attentionBackwardQueryWgsl,
   attentionWgsl,
   layerReduceWgsl,
+  layerRowWgsl,
 } from '../wgsl.generated.js';
 
 const layout = uniformLayout({
@@ -20,17 +21,6 @@ const layout = uniformLayout({
 /** Threads per workgroup of the backward passes (a power of two, for the reduction). */
 const BACKWARD_WG = 64;
 
-function check(qkv: DeviceTensor<'f32'>, att: DeviceTensor<'f32'>, numHeads: number) {
-  const QKV = f32(qkv, 'qkv');
-  const A = f32(att, 'att');
-  const [B, T, C3] = dims(QKV, 'qkv', ['B', 'T', '3C']);
-  if (C3 % 3 !== 0) throw new RangeError(`qkv: expected shape [B, T, 3C], found [${QKV.shape.join(', ')}]`);
-  const C = C3 / 3;
-  const hs = headSize(numHeads, C);
-  expectShape(A, 'att', [B, numHeads, T, T], '[B, NH, T, T]');
-  return { QKV, A, B, T, C, NH: numHeads, hs };
-}
-
 /**
  * `attentionForward`: causal multi-head self-attention, GPT-2 layout. `att` gets the softmax of
  * `q·k/sqrt(hs)` over `t2 ≤ t` (row max subtracted) and 0 for `t2 > t`; `out` gets `att · v`.
@@ -43,9 +33,7 @@ export function attentionForward(
   att: DeviceTensor<'f32'>,
   numHeads: number,
 ): void {
-  const { QKV, A, B, T, C, NH, hs } = check(qkv, att, numHeads);
-  const O = f32(out, 'out');
-  expectShape(O, 'out', [B, T, C], '[B, T, C]');
+  const { QKV, A, O, B, T, C, NH, hs } = attentionForwardArgs(gpuLayer, qkv, out, att, numHeads);
   noAlias(O, 'out', [[QKV, 'qkv']]);
   noAlias(A, 'att', [
     [QKV, 'qkv'],
@@ -54,7 +42,7 @@ export function attentionForward(
   const rows = B * NH * T;
   ctx.dispatch({
     key: 'attentionForward',
-    code: () => `${layerReduceWgsl}\n${attentionWgsl}`,
+    code: () => `${layerReduceWgsl}\n${layerRowWgsl}\n${attentionWgsl}`,
     uniforms: layout,
     values: { rows, seq: T, cols: C, heads: NH, head_size: hs, scale: 1 / Math.sqrt(hs) },
     buffers: [
@@ -80,11 +68,8 @@ export function attentionBackward(
   dqkv: DeviceTensor<'f32'>,
   numHeads: number,
 ): void {
-  const { QKV, A, B, T, C, NH, hs } = check(qkv, att, numHeads);
-  const D = f32(dout, 'dout');
-  const DQKV = f32(dqkv, 'dqkv');
-  expectShape(D, 'dout', [B, T, C], '[B, T, C]');
-  expectShape(DQKV, 'dqkv', QKV.shape, '[B, T, 3C]');
+  const args = attentionBackwardArgs(gpuLayer, dout, qkv, att, dqkv, numHeads);
+  const { QKV, A, D, DQKV, B, T, C, NH, hs } = args;
   noAlias(DQKV, 'dqkv', [
     [D, 'dout'],
     [QKV, 'qkv'],
@@ -99,7 +84,7 @@ export function attentionBackward(
   const dots = scratch(ctx, rows * 4);
   ctx.dispatch({
     key: `attentionBackward:query:${ipt}`,
-    code: () => `${consts}${layerReduceWgsl}\n${attentionBackwardQueryWgsl}`,
+    code: () => `${consts}${layerReduceWgsl}\n${layerRowWgsl}\n${attentionBackwardQueryWgsl}`,
     uniforms: layout,
     values,
     buffers: [
@@ -113,7 +98,7 @@ export function attentionBackward(
   });
   ctx.dispatch({
     key: `attentionBackward:keyValue:${ipt}`,
-    code: () => `${consts}${attentionBackwardKeyValueWgsl}`,
+    code: () => `${consts}${layerRowWgsl}\n${attentionBackwardKeyValueWgsl}`,
     uniforms: layout,
     values,
     buffers: [

@@ -1,4 +1,4 @@
-// attentionForward: one workgroup per (b, h, t) row. The row of att is first used as scratch for the
+// attentionForward: one workgroup per (b, h, t) row (layer-row.wgsl). The row of att is first used as scratch for the
 // scores, then the exponentials, then the probabilities; each thread keeps the same t2 columns
 // through those steps, so only the final att · v step reads other threads' values.
 const WG: u32 = 64u;
@@ -7,16 +7,8 @@ const WG: u32 = 64u;
 @group(0) @binding(2) var<storage, read_write> out: array<f32>;
 @group(0) @binding(3) var<storage, read_write> att: array<f32>;
 
-@compute @workgroup_size(64)
-fn main(
-  @builtin(workgroup_id) wid: vec3u,
-  @builtin(num_workgroups) nwg: vec3u,
-  @builtin(local_invocation_index) lid: u32,
-) {
-  let row = flat_index(wid, nwg, 1u); // (b·NH + h)·T + t
-  if (row >= params.rows) {
-    return;
-  }
+// row = (b·NH + h)·T + t
+fn row_main(row: u32, lid: u32) {
   let T = params.seq;
   let C = params.cols;
   let hs = params.head_size;

@@ -1,8 +1,8 @@
-import type { DeviceTensor } from '@fp8lm/tensor-interface';
+import { biasAddArgs, biasBackwardArgs, type DeviceTensor } from '@fp8lm/tensor-interface';
 import type { GpuContext } from '../context.js';
-import { expectShape, f32, lastDim, noAlias } from '../layer-checks.js';
+import { aliasedBindings, gpuLayer, noAlias } from '../layer-checks.js';
 import { uniformLayout } from '../uniforms.js';
-import { biasBackwardWgsl, biasInplaceWgsl, biasWgsl } from '../wgsl.generated.js';
+import { biasBackwardWgsl, biasWgsl } from '../wgsl.generated.js';
 
 const addLayout = uniformLayout({ n: 'u32', cols: 'u32' });
 const backwardLayout = uniformLayout({ rows: 'u32', cols: 'u32' });
@@ -17,41 +17,26 @@ export function biasAdd(
   bias: DeviceTensor<'f32'>,
   out: DeviceTensor<'f32'> = x,
 ): void {
-  const X = f32(x, 'x');
-  const Bi = f32(bias, 'bias');
-  const O = f32(out, 'out');
-  const C = lastDim(X, 'x');
-  expectShape(Bi, 'bias', [C], '[C]');
-  expectShape(O, 'out', X.shape, 'the shape of x');
+  const { X, Bi, O, C } = biasAddArgs(gpuLayer, x, bias, out);
   noAlias(O, 'out', [[Bi, 'bias']]);
-  const inPlace = X.storage === O.storage;
+  const io = aliasedBindings(O, [
+    ['x', X],
+    ['bias', Bi],
+  ]);
   ctx.dispatch({
-    key: inPlace ? 'biasAdd:inplace' : 'biasAdd',
-    code: () => (inPlace ? biasInplaceWgsl : biasWgsl),
+    key: `biasAdd${io.key}`,
+    code: () => `${io.wgsl}${biasWgsl}`,
     uniforms: addLayout,
     values: { n: X.size, cols: C },
-    buffers: inPlace
-      ? [
-          { buffer: O.buffer, access: 'read_write' },
-          { buffer: Bi.buffer, access: 'read' },
-        ]
-      : [
-          { buffer: X.buffer, access: 'read' },
-          { buffer: Bi.buffer, access: 'read' },
-          { buffer: O.buffer, access: 'read_write' },
-        ],
+    buffers: io.buffers,
     workgroups: ctx.grid1d(X.size, WORKGROUP),
   });
 }
 
 /** `biasBackward`: `dbias[c] += Σ_n dout[n,c]` (over every leading dimension). Accumulates into `dbias`. */
 export function biasBackward(ctx: GpuContext, dout: DeviceTensor<'f32'>, dbias: DeviceTensor<'f32'>): void {
-  const D = f32(dout, 'dout');
-  const DB = f32(dbias, 'dbias');
-  const C = lastDim(D, 'dout');
-  expectShape(DB, 'dbias', [C], '[C]');
+  const { D, DB, C, rows } = biasBackwardArgs(gpuLayer, dout, dbias);
   noAlias(DB, 'dbias', [[D, 'dout']]);
-  const rows = C === 0 ? 0 : D.size / C;
   if (rows === 0) return; // nothing to add (and C = 0 means no columns)
   ctx.dispatch({
     key: 'biasBackward',

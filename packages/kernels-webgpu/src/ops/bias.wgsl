@@ -1,12 +1,9 @@
-// biasAdd into a separate output: out[n, c] = x[n, c] + bias[c].
-@group(0) @binding(1) var<storage, read> x: array<f32>;
-@group(0) @binding(2) var<storage, read> bias: array<f32>;
-@group(0) @binding(3) var<storage, read_write> out: array<f32>;
-
+// biasAdd: out[n, c] = x[n, c] + bias[c]. `out`, `load_x` and `load_bias` come from aliasedBindings
+// (layer-checks.ts), so the same body runs in place (x is out) and into a separate output.
 @compute @workgroup_size(256)
 fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
   let i = flat_index(gid, nwg, 256u);
   if (i < params.n) {
-    out[i] = x[i] + bias[i % params.cols];
+    out[i] = load_x(i) + load_bias(i % params.cols);
   }
 }

@@ -1,9 +1,9 @@
-import type { ComputeScaleOptions, DeviceTensor } from '@fp8lm/tensor-interface';
+import { type ComputeScaleOptions, type DeviceTensor, formatComputeScaleArgs } from '@fp8lm/tensor-interface';
 import type { GpuContext } from '../context.js';
 import { uniformLayout } from '../uniforms.js';
 import { asGpu } from '../webgpu-tensor.js';
 import { computeScaleWgsl, exactF32Wgsl } from '../wgsl.generated.js';
-import { checkIndex, f32Bits } from './format-args.js';
+import { f32Bits } from './format-args.js';
 
 // fpMax·2^-margin travels as bits: the shader divides it exactly, subnormal or not.
 const layout = uniformLayout({ fpmax_bits: 'u32', index: 'u32' });
@@ -20,17 +20,14 @@ export function computeScale(
   scaleInv: DeviceTensor<'f32'>,
   options: ComputeScaleOptions,
 ): void {
-  const a = asGpu(amax, 'amax', ['f32']);
-  const s = asGpu(scale, 'scale', ['f32']);
-  const si = asGpu(scaleInv, 'scaleInv', ['f32']);
-  if (s.size !== 1 || si.size !== 1)
-    throw new RangeError(`scale, scaleInv: expected one element each, found ${s.size} and ${si.size}`);
-  const { fpMax, margin = 0, amaxIndex = 0 } = options;
-  if (!(fpMax > 0 && Number.isFinite(fpMax)))
-    throw new RangeError(`fpMax: expected a finite positive number, found ${fpMax}`);
-  if (!Number.isInteger(margin) || margin < 0)
-    throw new RangeError(`margin: expected a non-negative integer, found ${margin}`);
-  checkIndex(amaxIndex, a.size, 'amaxIndex');
+  const {
+    amax: a,
+    scale: s,
+    scaleInv: si,
+    fpMax,
+    margin,
+    amaxIndex,
+  } = formatComputeScaleArgs(asGpu, amax, scale, scaleInv, options);
   ctx.dispatch({
     key: 'computeScale',
     code: () => `${exactF32Wgsl}\n${computeScaleWgsl}`,

@@ -1,21 +1,30 @@
-import type { CrossEntropyBackwardOptions, CrossEntropyOptions, DeviceTensor } from '@fp8lm/tensor-interface';
+import {
+  type CrossEntropyBackwardOptions,
+  type CrossEntropyOptions,
+  crossEntropyArgs,
+  crossEntropyOutArg,
+  type DeviceTensor,
+  layerFiniteScale,
+} from '@fp8lm/tensor-interface';
 import type { GpuContext } from '../context.js';
-import { checkFiniteScale, dims, expectShape, f32, i32, noAlias } from '../layer-checks.js';
+import { gpuLayer, noAlias } from '../layer-checks.js';
 import { uniformLayout } from '../uniforms.js';
-import { crossEntropyBackwardWgsl, crossEntropyWgsl, layerReduceWgsl } from '../wgsl.generated.js';
+import {
+  crossEntropyBackwardWgsl,
+  crossEntropyRowWgsl,
+  crossEntropyWgsl,
+  layerReduceWgsl,
+  layerRowWgsl,
+} from '../wgsl.generated.js';
+
+/** What both passes prepend: the reductions, the per-row entry point and the shared row helpers. */
+const rowWgsl = `${layerReduceWgsl}\n${layerRowWgsl}\n${crossEntropyRowWgsl}`;
 
 const layout = uniformLayout({ rows: 'u32', vocab: 'u32', has_ignore: 'u32', ignore_index: 'i32' });
 
-/** Checks logits `[B, T, V]` and targets `[B, T]`; the target values are device data, not checked. */
+/** The shared checks of logits and targets (the target values are device data), and the uniforms. */
 function check(logits: DeviceTensor<'f32'>, targets: DeviceTensor<'i32'>, options: CrossEntropyOptions) {
-  const L = f32(logits, 'logits');
-  const Y = i32(targets, 'targets');
-  const [B, T, V] = dims(L, 'logits', ['B', 'T', 'V']);
-  expectShape(Y, 'targets', [B, T], '[B, T]');
-  const ignore = options.ignoreIndex;
-  if (ignore !== undefined && !Number.isInteger(ignore)) {
-    throw new RangeError(`ignoreIndex: expected an integer, found ${ignore}`);
-  }
+  const { L, Y, B, T, V, ignore } = crossEntropyArgs(gpuLayer, logits, targets, options);
   // An ignoreIndex outside i32 can never equal a target: the same as none.
   const hasIgnore = ignore !== undefined && ignore >= -(2 ** 31) && ignore < 2 ** 31;
   const values = {
@@ -38,16 +47,15 @@ export function crossEntropyForward(
   losses: DeviceTensor<'f32'>,
   options: CrossEntropyOptions = {},
 ): void {
-  const { L, Y, B, T, values } = check(logits, targets, options);
-  const O = f32(losses, 'losses');
-  expectShape(O, 'losses', [B, T], '[B, T]');
+  const { L, Y, B, T, V, values } = check(logits, targets, options);
+  const O = crossEntropyOutArg(gpuLayer, losses, 'losses', { B, T, V });
   noAlias(O, 'losses', [
     [L, 'logits'],
     [Y, 'targets'],
   ]);
   ctx.dispatch({
     key: 'crossEntropyForward',
-    code: () => `${layerReduceWgsl}\n${crossEntropyWgsl}`,
+    code: () => `${rowWgsl}\n${crossEntropyWgsl}`,
     uniforms: layout,
     values,
     buffers: [
@@ -72,18 +80,17 @@ export function crossEntropyBackward(
   options: CrossEntropyBackwardOptions = {},
 ): void {
   const { L, Y, B, T, V, values } = check(logits, targets, options);
-  const D = f32(dlogits, 'dlogits');
-  expectShape(D, 'dlogits', [B, T, V], '[B, T, V]');
+  const D = crossEntropyOutArg(gpuLayer, dlogits, 'dlogits', { B, T, V });
   noAlias(D, 'dlogits', [
     [L, 'logits'],
     [Y, 'targets'],
   ]);
-  checkFiniteScale(options.dlossScale, 'dlossScale');
+  layerFiniteScale(options.dlossScale, 'dlossScale');
   if (values.rows === 0 || V === 0) return;
   const scalars = ctx.scalars([options.dlossScale], ['dlossScale']);
   ctx.dispatch({
     key: 'crossEntropyBackward',
-    code: () => `${layerReduceWgsl}\n${crossEntropyBackwardWgsl}`,
+    code: () => `${rowWgsl}\n${crossEntropyBackwardWgsl}`,
     uniforms: layout,
     values,
     buffers: [

@@ -1,13 +1,8 @@
 import type { ScaleArg } from '@fp8lm/tensor-interface';
 
-// Argument checks shared by the format ops, with kernels-cpu's messages (the conformance oracle).
-
-/** Throws a RangeError unless `index` is an integer element index into a tensor of `size` elements. */
-export function checkIndex(index: number, size: number, argument: string): void {
-  if (!Number.isInteger(index) || index < 0 || index >= size) {
-    throw new RangeError(`${argument}: expected an integer in 0..${size - 1}, found ${index}`);
-  }
-}
+// Host-side helpers of the format ops that only a GPU backend needs: the CPU gets the scale check
+// from fp8-format's codec, and passes values, not bits. The tensor checks are the contract's
+// (@fp8lm/tensor-interface's format checks).
 
 /**
  * Checks a host scale (a finite positive float32, as fp8-format's `checkScale`); device tensors pass

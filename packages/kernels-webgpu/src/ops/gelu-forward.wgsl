@@ -1,11 +1,9 @@
-// geluForward into a separate output: out = gelu(x).
-@group(0) @binding(1) var<storage, read> x: array<f32>;
-@group(0) @binding(2) var<storage, read_write> out: array<f32>;
-
+// geluForward: out = gelu(x). `out` and `load_x` come from aliasedBindings (layer-checks.ts), so
+// the same body runs in place (x is out) and into a separate output.
 @compute @workgroup_size(256)
 fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
   let i = flat_index(gid, nwg, 256u);
   if (i < params.n) {
-    out[i] = gelu(x[i]);
+    out[i] = gelu(load_x(i));
   }
 }

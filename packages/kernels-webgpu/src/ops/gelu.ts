@@ -1,8 +1,8 @@
-import type { DeviceTensor } from '@fp8lm/tensor-interface';
+import { type DeviceTensor, geluBackwardArgs, geluForwardArgs } from '@fp8lm/tensor-interface';
 import type { GpuContext } from '../context.js';
-import { expectShape, f32, noAlias } from '../layer-checks.js';
+import { aliasedBindings, gpuLayer, noAlias } from '../layer-checks.js';
 import { uniformLayout } from '../uniforms.js';
-import { geluBackwardWgsl, geluForwardInplaceWgsl, geluForwardWgsl, geluWgsl } from '../wgsl.generated.js';
+import { geluBackwardWgsl, geluForwardWgsl, geluWgsl } from '../wgsl.generated.js';
 
 const layout = uniformLayout({ n: 'u32' });
 const WORKGROUP = 256;
@@ -12,21 +12,14 @@ const WORKGROUP = 256;
  * Overwrites `out`, which may be `x` (in place).
  */
 export function geluForward(ctx: GpuContext, x: DeviceTensor<'f32'>, out: DeviceTensor<'f32'>): void {
-  const X = f32(x, 'x');
-  const O = f32(out, 'out');
-  expectShape(O, 'out', X.shape, 'the shape of x');
-  const inPlace = X.storage === O.storage;
+  const { X, O } = geluForwardArgs(gpuLayer, x, out);
+  const io = aliasedBindings(O, [['x', X]]);
   ctx.dispatch({
-    key: inPlace ? 'geluForward:inplace' : 'geluForward',
-    code: () => `${geluWgsl}\n${inPlace ? geluForwardInplaceWgsl : geluForwardWgsl}`,
+    key: `geluForward${io.key}`,
+    code: () => `${geluWgsl}\n${io.wgsl}${geluForwardWgsl}`,
     uniforms: layout,
     values: { n: X.size },
-    buffers: inPlace
-      ? [{ buffer: O.buffer, access: 'read_write' }]
-      : [
-          { buffer: X.buffer, access: 'read' },
-          { buffer: O.buffer, access: 'read_write' },
-        ],
+    buffers: io.buffers,
     workgroups: ctx.grid1d(X.size, WORKGROUP),
   });
 }
@@ -38,11 +31,7 @@ export function geluBackward(
   x: DeviceTensor<'f32'>,
   dx: DeviceTensor<'f32'>,
 ): void {
-  const D = f32(dout, 'dout');
-  const X = f32(x, 'x');
-  const DX = f32(dx, 'dx');
-  expectShape(D, 'dout', X.shape, 'the shape of x');
-  expectShape(DX, 'dx', X.shape, 'the shape of x');
+  const { D, X, DX } = geluBackwardArgs(gpuLayer, dout, x, dx);
   noAlias(DX, 'dx', [
     [D, 'dout'],
     [X, 'x'],

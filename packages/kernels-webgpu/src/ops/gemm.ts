@@ -72,7 +72,7 @@ function operandVariant(x: GemmOperand, which: 'a' | 'b'): OperandVariant {
   return {
     dtype: x.dtype,
     kContiguous: which === 'a' ? !x.trans : x.trans,
-    blocks: x.blocks === undefined ? 'none' : x.blocks.scaleInv.dtype,
+    blocks: x.blocks === undefined ? 'none' : x.blocks.dtype,
     // A vec4 binding ends at the last whole 16 bytes, so only a buffer of whole 16-byte units takes it.
     vec4: x.dtype === 'f32' && x.tensor.storage.byteLength % 16 === 0,
   };
@@ -223,7 +223,7 @@ export function gemm(
     quantize(ctx, tmp, plan.c as WebGpuTensor<'e4m3' | 'e5m2'>, {
       scale: plan.outScale,
       saturate: plan.saturate,
-      amaxOut: plan.amaxOut,
+      amaxOut: plan.amaxOut as WebGpuTensor<'f32'> | undefined,
       amaxIndex: plan.amaxIndex,
     });
   } finally {

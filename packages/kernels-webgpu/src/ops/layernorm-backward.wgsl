@@ -1,4 +1,4 @@
-// layernormBackward, the dx part: one workgroup per row. With norm = (x - mean)·rstd and
+// layernormBackward, the dx part: one workgroup per row (layer-row.wgsl). With norm = (x - mean)·rstd and
 // g = weight·dout: dx += rstd·(g - mean(g) - norm·mean(g·norm)). Accumulates.
 const WG: u32 = 128u;
 
@@ -9,16 +9,7 @@ const WG: u32 = 128u;
 @group(0) @binding(5) var<storage, read> rstd: array<f32>;
 @group(0) @binding(6) var<storage, read_write> dx: array<f32>;
 
-@compute @workgroup_size(128)
-fn main(
-  @builtin(workgroup_id) wid: vec3u,
-  @builtin(num_workgroups) nwg: vec3u,
-  @builtin(local_invocation_index) lid: u32,
-) {
-  let row = flat_index(wid, nwg, 1u);
-  if (row >= params.rows) {
-    return;
-  }
+fn row_main(row: u32, lid: u32) {
   let C = params.cols;
   let off = row * C;
   let m = mean[row];

@@ -1,25 +1,25 @@
-import type { DeviceTensor, LayernormOptions } from '@fp8lm/tensor-interface';
+import {
+  type DeviceTensor,
+  type LayernormOptions,
+  layernormBackwardArgs,
+  layernormForwardArgs,
+} from '@fp8lm/tensor-interface';
 import type { GpuContext } from '../context.js';
-import { expectShape, f32, lastDim, noAlias } from '../layer-checks.js';
+import { gpuLayer, noAlias } from '../layer-checks.js';
 import { uniformLayout } from '../uniforms.js';
 import {
   layernormBackwardWgsl,
   layernormParamsBackwardWgsl,
   layernormWgsl,
   layerReduceWgsl,
+  layerRowWgsl,
 } from '../wgsl.generated.js';
 
-/** GPT-2's LayerNorm epsilon. */
-const DEFAULT_EPS = 1e-5;
 /** Columns per workgroup of layernorm-params-backward.wgsl (its COLS). */
 const PARAMS_COLS = 32;
 
 const forwardLayout = uniformLayout({ rows: 'u32', cols: 'u32', eps: 'f32' });
 const backwardLayout = uniformLayout({ rows: 'u32', cols: 'u32' });
-
-function rowsOf(x: DeviceTensor, C: number): { rowShape: readonly number[]; rows: number } {
-  return { rowShape: x.shape.slice(0, -1), rows: C === 0 ? 0 : x.size / C };
-}
 
 /**
  * `layernormForward`: per row of `x [..., C]`, `out = (x - mean)·rstd·weight + bias` with the biased
@@ -35,22 +35,8 @@ export function layernormForward(
   rstd: DeviceTensor<'f32'>,
   options: LayernormOptions = {},
 ): void {
-  const X = f32(x, 'x');
-  const W = f32(weight, 'weight');
-  const Bi = f32(bias, 'bias');
-  const O = f32(out, 'out');
-  const M = f32(mean, 'mean');
-  const R = f32(rstd, 'rstd');
-  const C = lastDim(X, 'x');
-  expectShape(W, 'weight', [C], '[C]');
-  const { rowShape, rows } = rowsOf(X, C);
-  expectShape(Bi, 'bias', [C], '[C]');
-  expectShape(O, 'out', X.shape, 'the shape of x');
-  expectShape(M, 'mean', rowShape, 'x without its last dimension');
-  expectShape(R, 'rstd', rowShape, 'x without its last dimension');
-  const eps = options.eps ?? DEFAULT_EPS;
-  if (!Number.isFinite(eps) || eps < 0)
-    throw new RangeError(`eps: expected a finite number ≥ 0, found ${eps}`);
+  const args = layernormForwardArgs(gpuLayer, x, weight, bias, out, mean, rstd, options);
+  const { X, W, Bi, O, M, R, C, rows, eps } = args;
   const inputs = [
     [X, 'x'],
     [W, 'weight'],
@@ -61,7 +47,7 @@ export function layernormForward(
   noAlias(R, 'rstd', [...inputs, [O, 'out'], [M, 'mean']]);
   ctx.dispatch({
     key: 'layernormForward',
-    code: () => `${layerReduceWgsl}\n${layernormWgsl}`,
+    code: () => `${layerReduceWgsl}\n${layerRowWgsl}\n${layernormWgsl}`,
     uniforms: forwardLayout,
     values: { rows, cols: C, eps },
     buffers: [
@@ -92,23 +78,8 @@ export function layernormBackward(
   dweight: DeviceTensor<'f32'>,
   dbias: DeviceTensor<'f32'>,
 ): void {
-  const D = f32(dout, 'dout');
-  const X = f32(x, 'x');
-  const W = f32(weight, 'weight');
-  const M = f32(mean, 'mean');
-  const R = f32(rstd, 'rstd');
-  const DX = f32(dx, 'dx');
-  const DW = f32(dweight, 'dweight');
-  const DB = f32(dbias, 'dbias');
-  const C = lastDim(X, 'x');
-  expectShape(W, 'weight', [C], '[C]');
-  const { rowShape, rows } = rowsOf(X, C);
-  expectShape(D, 'dout', X.shape, 'the shape of x');
-  expectShape(M, 'mean', rowShape, 'x without its last dimension');
-  expectShape(R, 'rstd', rowShape, 'x without its last dimension');
-  expectShape(DX, 'dx', X.shape, 'the shape of x');
-  expectShape(DW, 'dweight', [C], '[C]');
-  expectShape(DB, 'dbias', [C], '[C]');
+  const args = layernormBackwardArgs(gpuLayer, dout, x, weight, mean, rstd, dx, dweight, dbias);
+  const { D, X, W, M, R, DX, DW, DB, C, rows } = args;
   const inputs = [
     [D, 'dout'],
     [X, 'x'],
@@ -122,7 +93,7 @@ export function layernormBackward(
   if (rows === 0 || C === 0) return; // no row adds anything
   ctx.dispatch({
     key: 'layernormBackward',
-    code: () => `${layerReduceWgsl}\n${layernormBackwardWgsl}`,
+    code: () => `${layerReduceWgsl}\n${layerRowWgsl}\n${layernormBackwardWgsl}`,
     uniforms: backwardLayout,
     values: { rows, cols: C },
     buffers: [

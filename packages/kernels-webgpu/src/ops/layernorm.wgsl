@@ -1,4 +1,4 @@
-// layernormForward: one workgroup per row of x [rows, C]. Two passes over the row (the mean, then
+// layernormForward: one workgroup per row of x [rows, C] (layer-row.wgsl). Two passes over the row (the mean, then
 // Σ(x - mean)²), so a row far from 0 or a constant row loses no precision to cancellation.
 const WG: u32 = 128u;
 
@@ -9,16 +9,7 @@ const WG: u32 = 128u;
 @group(0) @binding(5) var<storage, read_write> mean: array<f32>;
 @group(0) @binding(6) var<storage, read_write> rstd: array<f32>;
 
-@compute @workgroup_size(128)
-fn main(
-  @builtin(workgroup_id) wid: vec3u,
-  @builtin(num_workgroups) nwg: vec3u,
-  @builtin(local_invocation_index) lid: u32,
-) {
-  let row = flat_index(wid, nwg, 1u);
-  if (row >= params.rows) {
-    return;
-  }
+fn row_main(row: u32, lid: u32) {
   let C = params.cols;
   let off = row * C;
   var s = 0.0;

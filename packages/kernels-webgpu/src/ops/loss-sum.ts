@@ -1,6 +1,6 @@
-import type { DeviceTensor, LossSumOptions } from '@fp8lm/tensor-interface';
+import { type DeviceTensor, type LossSumOptions, lossSumArgs } from '@fp8lm/tensor-interface';
 import type { GpuContext } from '../context.js';
-import { checkFiniteScale, checkIndex, f32, noAlias } from '../layer-checks.js';
+import { gpuLayer, noAlias } from '../layer-checks.js';
 import { uniformLayout } from '../uniforms.js';
 import { layerReduceWgsl, lossSumWgsl } from '../wgsl.generated.js';
 
@@ -16,11 +16,7 @@ export function lossSum(
   out: DeviceTensor<'f32'>,
   options: LossSumOptions = {},
 ): void {
-  const L = f32(losses, 'losses');
-  const O = f32(out, 'out');
-  const index = options.index ?? 0;
-  checkIndex(index, O.size, 'index');
-  checkFiniteScale(options.scale, 'scale');
+  const { L, O, index } = lossSumArgs(gpuLayer, losses, out, options);
   noAlias(O, 'out', [[L, 'losses']]);
   const scalars = ctx.scalars([options.scale], ['scale']);
   ctx.dispatch({

@@ -73,6 +73,18 @@ fn decode_as(t: u32, bits: u32) -> f32 {
 
 // ---- Encoders: saturating, round to nearest even, on the f32 bits (subnormal inputs included) ----
 
+// h rounded up by one where the dropped bits `rest` exceed `half`, or equal it with h odd (ties to even).
+fn round_even(h: u32, rest: u32, half: u32) -> u32 {
+  return h + select(0u, 1u, rest > half || (rest == half && (h & 1u) == 1u));
+}
+
+// The subnormal code of the f32 magnitude bits u: its significand (hidden bit set) shifted right by
+// `shift` (1..31), rounded to nearest even.
+fn subnormal_code(u: u32, shift: u32) -> u32 {
+  let mant = (u & 0x7fffffu) | 0x800000u;
+  return round_even(mant >> shift, mant & ((1u << shift) - 1u), 1u << (shift - 1u));
+}
+
 fn encode_f16(x: f32) -> u32 {
   let b = bitcast<u32>(x);
   let sign = (b >> 16u) & 0x8000u;
@@ -84,26 +96,13 @@ fn encode_f16(x: f32) -> u32 {
     return sign | 0x7bffu; // ≥ 65520 rounds past 65504, ±inf too: the largest finite
   }
   if (u >= 0x38800000u) {
-    var h = (u - 0x38000000u) >> 13u;
-    let rest = u & 0x1fffu;
-    if (rest > 0x1000u || (rest == 0x1000u && (h & 1u) == 1u)) {
-      h += 1u;
-    }
-    return sign | h;
+    return sign | round_even((u - 0x38000000u) >> 13u, u & 0x1fffu, 0x1000u);
   }
   if (u <= 0x33000000u) {
     return sign; // at most half the smallest subnormal: the even zero
   }
   // Subnormal: mant · 2^(e - 150) in units of 2^-24.
-  let shift = 126u - (u >> 23u);
-  let mant = (u & 0x7fffffu) | 0x800000u;
-  var h = mant >> shift;
-  let rest = mant & ((1u << shift) - 1u);
-  let half = 1u << (shift - 1u);
-  if (rest > half || (rest == half && (h & 1u) == 1u)) {
-    h += 1u;
-  }
-  return sign | h;
+  return sign | subnormal_code(u, 126u - (u >> 23u));
 }
 
 fn encode_bf16(x: f32) -> u32 {
@@ -130,26 +129,13 @@ fn encode_e4m3(x: f32) -> u32 {
   }
   if (u >= 0x3c800000u) {
     // Normal (≥ 2^-6): rebias the exponent, keep 3 mantissa bits, round on the 20 dropped ones.
-    var h = (u >> 20u) - (120u << 3u);
-    let rest = u & 0xfffffu;
-    if (rest > 0x80000u || (rest == 0x80000u && (h & 1u) == 1u)) {
-      h += 1u;
-    }
-    return sign | h;
+    return sign | round_even((u >> 20u) - (120u << 3u), u & 0xfffffu, 0x80000u);
   }
   if (u <= 0x3a800000u) {
     return sign; // at most 2^-10, half the smallest subnormal: the even zero
   }
   // Subnormal: mant · 2^(e - 150) in units of 2^-9.
-  let shift = 141u - (u >> 23u);
-  let mant = (u & 0x7fffffu) | 0x800000u;
-  var h = mant >> shift;
-  let rest = mant & ((1u << shift) - 1u);
-  let half = 1u << (shift - 1u);
-  if (rest > half || (rest == half && (h & 1u) == 1u)) {
-    h += 1u;
-  }
-  return sign | h;
+  return sign | subnormal_code(u, 141u - (u >> 23u));
 }
 
 fn encode_as(t: u32, x: f32) -> u32 {
@@ -380,41 +366,24 @@ fn first_word(t: u32, e0: u32) -> u32 {
   return (e0 / 4u) * words_per4(t);
 }
 
-fn fetch_master(e0: u32) -> vec4u {
-  var w = vec4u(0u);
-  for (var j = 0u; j < 4u; j++) {
-    if (word_exists(MASTER_T, e0, j, params.n)) {
-      w[j] = master_buf[first_word(MASTER_T, e0) + j];
-    }
+// Word k of a state tensor's buffer. WGSL cannot pass a storage buffer to a function, so the
+// buffer is picked by index; every call passes a literal, which the compiler folds.
+fn state_word(tensor: u32, k: u32) -> u32 {
+  switch (tensor) {
+    case 0u: { return master_buf[k]; }
+    case 1u: { return grad_buf[k]; }
+    case 2u: { return m_buf[k]; }
+    default: { return v_buf[k]; }
   }
-  return w;
 }
 
-fn fetch_grad(e0: u32) -> vec4u {
+// The words of state tensor `tensor` (0 master, 1 grad, 2 m, 3 v; dtype t) holding elements
+// e0..e0+3; words past the tensor's end read as 0.
+fn fetch4(tensor: u32, t: u32, e0: u32) -> vec4u {
   var w = vec4u(0u);
   for (var j = 0u; j < 4u; j++) {
-    if (word_exists(GRAD_T, e0, j, params.n)) {
-      w[j] = grad_buf[first_word(GRAD_T, e0) + j];
-    }
-  }
-  return w;
-}
-
-fn fetch_m(e0: u32) -> vec4u {
-  var w = vec4u(0u);
-  for (var j = 0u; j < 4u; j++) {
-    if (word_exists(M_T, e0, j, params.n)) {
-      w[j] = m_buf[first_word(M_T, e0) + j];
-    }
-  }
-  return w;
-}
-
-fn fetch_v(e0: u32) -> vec4u {
-  var w = vec4u(0u);
-  for (var j = 0u; j < 4u; j++) {
-    if (word_exists(V_T, e0, j, params.n)) {
-      w[j] = v_buf[first_word(V_T, e0) + j];
+    if (word_exists(t, e0, j, params.n)) {
+      w[j] = state_word(tensor, first_word(t, e0) + j);
     }
   }
   return w;
@@ -423,10 +392,10 @@ fn fetch_v(e0: u32) -> vec4u {
 // The decoded, scaled state of elements e0..e0+3; elements past n (padding codes) are 0.
 fn load_state(e0: u32) -> State4 {
   var s = State4(
-    unpack4(MASTER_T, fetch_master(e0)) * scalars[0],
-    unpack4(GRAD_T, fetch_grad(e0)) * scalars[1],
-    unpack4(M_T, fetch_m(e0)) * scalars[2],
-    unpack4(V_T, fetch_v(e0)),
+    unpack4(MASTER_T, fetch4(0u, MASTER_T, e0)) * scalars[0],
+    unpack4(GRAD_T, fetch4(1u, GRAD_T, e0)) * scalars[1],
+    unpack4(M_T, fetch4(2u, M_T, e0)) * scalars[2],
+    unpack4(V_T, fetch4(3u, V_T, e0)),
   );
   for (var j = 0u; j < 4u; j++) {
     let e = e0 + j;

@@ -1,5 +1,9 @@
 import { FORMATS, float32Exponent } from '@fp8lm/fp8-format';
-import { type DeviceTensor, formatShape, type QuantizeBlocksOptions } from '@fp8lm/tensor-interface';
+import {
+  type DeviceTensor,
+  formatQuantizeBlocksArgs,
+  type QuantizeBlocksOptions,
+} from '@fp8lm/tensor-interface';
 import { codecFor, type GpuContext } from '../context.js';
 import { formatConstants } from '../format-constants.js';
 import { uniformLayout } from '../uniforms.js';
@@ -31,31 +35,11 @@ export function quantizeBlocks(
   scaleInv: DeviceTensor<'f32'> | DeviceTensor<'e8m0'>,
   options: QuantizeBlocksOptions,
 ): void {
-  const s = asGpu(src, 'src', ['f32']);
-  const d = asGpu(dst, 'dst', ['e4m3', 'e5m2']);
-  const g = asGpu(scaleInv as DeviceTensor<'f32' | 'e8m0'>, 'scaleInv', ['f32', 'e8m0']);
-  if (s.shape.length !== 2) throw new RangeError(`src: expected a 2-D tensor, found ${formatShape(s.shape)}`);
-  if (d.shape.join() !== s.shape.join())
-    throw new RangeError(`dst: expected shape ${formatShape(s.shape)}, found ${formatShape(d.shape)}`);
-  const { blockRows: br, blockCols: bc } = options;
-  for (const [name, v] of Object.entries({ blockRows: br, blockCols: bc })) {
-    if (!Number.isSafeInteger(v) || v < 1)
-      throw new RangeError(`${name}: expected a positive integer, found ${v}`);
-  }
-  const scaleType = options.scaleType ?? 'f32';
-  if (scaleType !== 'f32' && scaleType !== 'pow2')
-    throw new RangeError(`scaleType: expected 'f32' or 'pow2', found ${JSON.stringify(scaleType)}`);
-  const [rows, cols] = s.shape;
-  const gr = Math.ceil(rows / br);
-  const gc = Math.ceil(cols / bc);
-  if (g.shape.length !== 2 || g.shape[0] !== gr || g.shape[1] !== gc) {
-    throw new RangeError(
-      `scaleInv: blocks of ${br}×${bc} over [${rows}, ${cols}] need shape [${gr}, ${gc}], found ${formatShape(g.shape)}`,
-    );
-  }
-  const fmt = FORMATS[d.dtype];
-  const mx = g.dtype === 'e8m0';
-  const pow2 = !mx && scaleType === 'pow2';
+  const args = formatQuantizeBlocksArgs(asGpu, src, dst, scaleInv as DeviceTensor, options);
+  const { src: s, dst: d, scaleInv: g, rows, cols, blockRows: br, blockCols: bc, mx } = args;
+  const { gridRows: gr, gridCols: gc } = args;
+  const fmt = FORMATS[args.dstDtype];
+  const pow2 = !mx && args.scaleType === 'pow2';
   const blocks = gr * gc;
   // Per block: the multiplier's f32 bits and the E8M0 code (phase 1 → phase 2); lives until the submit.
   const scratch = ctx.transientBuffer(new ArrayBuffer(blocks * 8), STORAGE);

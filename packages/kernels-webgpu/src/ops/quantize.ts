@@ -1,16 +1,16 @@
 import { FORMATS } from '@fp8lm/fp8-format';
 import {
-  CODE_DTYPES,
   type CodeDType,
   type DeviceTensor,
+  formatQuantizeArgs,
   type QuantizeOptions,
 } from '@fp8lm/tensor-interface';
 import { codecFor, type GpuContext } from '../context.js';
 import { formatConstants } from '../format-constants.js';
 import { uniformLayout } from '../uniforms.js';
-import { asGpu, assertSameSize } from '../webgpu-tensor.js';
+import { asGpu } from '../webgpu-tensor.js';
 import { exactF32Wgsl, quantizeWgsl } from '../wgsl.generated.js';
-import { checkIndex, checkScaleArg } from './format-args.js';
+import { checkScaleArg } from './format-args.js';
 
 const layout = uniformLayout({
   n: 'u32',
@@ -42,14 +42,10 @@ export function quantize(
   dst: DeviceTensor<CodeDType>,
   options: QuantizeOptions = {},
 ): void {
-  const s = asGpu(src, 'src', ['f32']);
-  const d = asGpu(dst, 'dst', CODE_DTYPES);
-  assertSameSize(s, d, 'src, dst');
-  const amaxIndex = options.amaxIndex ?? 0;
-  const amaxOut = options.amaxOut === undefined ? undefined : asGpu(options.amaxOut, 'amaxOut', ['f32']);
-  if (amaxOut !== undefined) checkIndex(amaxIndex, amaxOut.size, 'amaxIndex');
+  const { src: s, dst: d, dstDtype, amaxOut, amaxIndex } = formatQuantizeArgs(asGpu, src, dst, options);
+  // The host checks of fp8-format's quantize, which the CPU backend runs: scale, saturate, rounding.
   checkScaleArg(options.scale, 'scale');
-  const fmt = FORMATS[d.dtype];
+  const fmt = FORMATS[dstDtype];
   const { saturate = true, rounding = 'nearest-even', seed = 0 } = options;
   if (typeof saturate !== 'boolean')
     throw new TypeError(`saturate: expected a boolean, found ${String(saturate)}`);

@@ -1,12 +1,10 @@
-// residualForward into a separate output: out = x + y (x and y may be one buffer, both read-only).
-@group(0) @binding(1) var<storage, read> x: array<f32>;
-@group(0) @binding(2) var<storage, read> y: array<f32>;
-@group(0) @binding(3) var<storage, read_write> out: array<f32>;
-
+// out = a + b elementwise: residualForward, whichever operands out is, and each half of
+// residualBackward (out is the gradient, a = out, b = dout). `out`, `load_a` and `load_b` come from
+// aliasedBindings (layer-checks.ts), which binds each buffer once.
 @compute @workgroup_size(256)
 fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
   let i = flat_index(gid, nwg, 256u);
   if (i < params.n) {
-    out[i] = x[i] + y[i];
+    out[i] = load_a(i) + load_b(i);
   }
 }

@@ -1,9 +1,9 @@
-import type { DeviceTensor, ScaleArg } from '@fp8lm/tensor-interface';
+import { type DeviceTensor, optimizerSumSquaresArgs, type ScaleArg } from '@fp8lm/tensor-interface';
 import type { GpuContext } from '../context.js';
 import { uniformLayout } from '../uniforms.js';
 import { asGpu } from '../webgpu-tensor.js';
 import { exactF32Wgsl, sumSquaresWgsl } from '../wgsl.generated.js';
-import { decoderFor, perWord } from './accumulate-chunk.js';
+import { type DecodedDType, decoderFor, perWord } from './dequantize.js';
 
 const layout = uniformLayout({ n: 'u32', words: 'u32', phase: 'u32', index: 'u32', partial_count: 'u32' });
 const WG = 256;
@@ -22,13 +22,8 @@ export function sumSquares(
   index = 0,
   options: { scaleInv?: ScaleArg } = {},
 ): void {
-  const t = asGpu(x, 'x');
-  if (t.dtype === 'i32') throw new TypeError('x: expected a float or code dtype, found i32');
-  const dtype = t.dtype;
-  const o = asGpu(out, 'out', ['f32']);
-  if (!Number.isInteger(index) || index < 0 || index >= o.size) {
-    throw new RangeError(`index: expected an integer in 0..${o.size - 1}, found ${index}`);
-  }
+  const { x: t, out: o } = optimizerSumSquaresArgs(asGpu, x, out, index);
+  const dtype = t.dtype as DecodedDType;
   const scalars = ctx.scalars([options.scaleInv], ['scaleInv']);
   const words = Math.ceil(t.size / perWord(dtype));
   const groups = Math.max(1, Math.min(MAX_PARTIALS, Math.ceil(words / WG)));
