@@ -1,15 +1,15 @@
 import {
+  allocArgs,
   allocStorage,
-  assertShape,
-  assertStorageFor,
   type Backend,
   type DeviceTensor,
   type DType,
-  dtypeInfo,
-  formatShape,
+  fillArgs,
   numel,
   type Shape,
   type StorageArray,
+  uploadArgs,
+  viewArgs,
 } from '@fp8lm/tensor-interface';
 import { asCpu, assertSameSize, CpuTensor } from './cpu-tensor.js';
 import {
@@ -93,20 +93,12 @@ export class CpuBackend implements Backend {
   }
 
   alloc<D extends DType>(dtype: D, shape: Shape): DeviceTensor<D> {
-    dtypeInfo(dtype);
-    assertShape(shape);
+    allocArgs(dtype, shape);
     return this.#track(new CpuTensor(dtype, [...shape], allocStorage(dtype, numel(shape))));
   }
 
   upload<D extends DType>(dtype: D, shape: Shape, data: StorageArray<D>): DeviceTensor<D> {
-    dtypeInfo(dtype);
-    assertShape(shape);
-    assertStorageFor(dtype, data, 'data');
-    if (data.length !== numel(shape)) {
-      throw new RangeError(
-        `data: shape ${formatShape(shape)} needs ${numel(shape)} elements, found ${data.length}`,
-      );
-    }
+    uploadArgs(dtype, shape, data);
     return this.#track(new CpuTensor(dtype, [...shape], data.slice() as StorageArray<D>));
   }
 
@@ -116,18 +108,13 @@ export class CpuBackend implements Backend {
 
   view<D extends DType>(tensor: DeviceTensor<D>, shape: Shape): DeviceTensor<D> {
     const t = asCpu<D>(tensor, 'tensor');
-    assertShape(shape);
-    if (numel(shape) !== t.size) {
-      throw new RangeError(
-        `shape: ${formatShape(shape)} has ${numel(shape)} elements, the tensor ${formatShape(t.shape)} has ${t.size}`,
-      );
-    }
+    viewArgs(t, shape);
     // Views are not tracked: they own no storage, so they cannot leak it.
     return new CpuTensor(t.dtype, [...shape], t.data);
   }
 
   fill(tensor: DeviceTensor<'f32'>, value: number): void {
-    if (typeof value !== 'number') throw new TypeError(`value: expected a number, found ${typeof value}`);
+    fillArgs(value);
     asCpu(tensor, 'tensor', ['f32']).data.fill(value);
   }
 

@@ -1,16 +1,16 @@
 import {
-  assertShape,
-  assertStorageFor,
+  allocArgs,
   type Backend,
   type BackendUnavailable,
   type DeviceTensor,
   type DType,
   dtypeByteSize,
   dtypeInfo,
-  formatShape,
   numel,
   type Shape,
   type StorageArray,
+  uploadArgs,
+  viewArgs,
 } from '@fp8lm/tensor-interface';
 import { GpuContext } from './context.js';
 import { accumulateChunk } from './ops/accumulate-chunk.js';
@@ -112,21 +112,13 @@ export class WebGpuBackend implements Backend {
   biasBackward: Backend['biasBackward'] = (...a) => biasBackward(this.#ctx, ...a);
 
   alloc<D extends DType>(dtype: D, shape: Shape): DeviceTensor<D> {
-    dtypeInfo(dtype);
-    assertShape(shape);
+    allocArgs(dtype, shape);
     const t = this.#newTensor(dtype, shape);
     return t;
   }
 
   upload<D extends DType>(dtype: D, shape: Shape, data: StorageArray<D>): DeviceTensor<D> {
-    dtypeInfo(dtype);
-    assertShape(shape);
-    assertStorageFor(dtype, data, 'data');
-    if (data.length !== numel(shape)) {
-      throw new RangeError(
-        `data: shape ${formatShape(shape)} needs ${numel(shape)} elements, found ${data.length}`,
-      );
-    }
+    uploadArgs(dtype, shape, data);
     const t = this.#newTensor(dtype, shape, false);
     const bytes = new Uint8Array(t.storage.byteLength);
     bytes.set(new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
@@ -146,12 +138,7 @@ export class WebGpuBackend implements Backend {
 
   view<D extends DType>(tensor: DeviceTensor<D>, shape: Shape): DeviceTensor<D> {
     const t = asGpu<D>(tensor, 'tensor');
-    assertShape(shape);
-    if (numel(shape) !== t.size) {
-      throw new RangeError(
-        `shape: ${formatShape(shape)} has ${numel(shape)} elements, the tensor ${formatShape(t.shape)} has ${t.size}`,
-      );
-    }
+    viewArgs(t, shape);
     // Views are not tracked: they own no storage, so they cannot leak it.
     return new WebGpuTensor(t.dtype, [...shape], t.storage, false);
   }

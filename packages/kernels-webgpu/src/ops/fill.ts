@@ -1,4 +1,4 @@
-import type { DeviceTensor } from '@fp8lm/tensor-interface';
+import { type DeviceTensor, fillArgs } from '@fp8lm/tensor-interface';
 import type { GpuContext } from '../context.js';
 import { uniformLayout } from '../uniforms.js';
 import { asGpu } from '../webgpu-tensor.js';
@@ -8,7 +8,7 @@ const layout = uniformLayout({ n: 'u32', value: 'f32' });
 
 /** `fill`: sets every element of an f32 tensor to `value`. */
 export function fill(ctx: GpuContext, tensor: DeviceTensor<'f32'>, value: number): void {
-  if (typeof value !== 'number') throw new TypeError(`value: expected a number, found ${typeof value}`);
+  fillArgs(value);
   const t = asGpu(tensor, 'tensor', ['f32']);
   ctx.dispatch({
     key: 'fill',

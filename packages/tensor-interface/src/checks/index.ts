@@ -3,5 +3,6 @@
 export * from './format-args.js';
 export * from './gemm-args.js';
 export * from './layer-args.js';
+export * from './memory-args.js';
 export * from './optimizer-args.js';
 export * from './tensor-args.js';
