@@ -9,7 +9,8 @@
 // the queue (ours: `synchronize()`; TF.js: submit + `onSubmittedWorkDone()`, no read-back), and each
 // figure is the median round. The burst is sized from the warm-up to ~50 ms. Rounds: `--iters N`, or by
 // default until TF.js has run ~1 s (at least 2, at most 15).
-// Usage: node bench/gemm.mjs [--sizes 256,512,1024] [--iters N]
+// Usage: node bench/gemm.mjs [--sizes 256,512,1024] [--iters N] [--shader-f16 off]
+// (`--shader-f16 off` keeps the integer decoders where the adapter has shader-f16, to compare.)
 // On SwiftShader (CPU Vulkan, no GPU) the run takes a few minutes and the figures only mean something
 // as ratios; the first line says which adapter ran.
 import { createRequire } from 'node:module';
@@ -27,14 +28,16 @@ const { values } = parseArgs({
   options: {
     sizes: { type: 'string', default: '256,512,1024' },
     iters: { type: 'string' },
+    'shader-f16': { type: 'string', default: 'on' },
   },
 });
+if (!['on', 'off'].includes(values['shader-f16'])) throw new RangeError(`--shader-f16: ${values['shader-f16']}`);
 const sizes = values.sizes.split(',').map(Number);
 const fixedRounds = values.iters === undefined ? undefined : Number(values.iters);
 if (sizes.some((n) => !Number.isInteger(n) || n <= 0)) throw new RangeError(`--sizes: ${values.sizes}`);
 if (fixedRounds !== undefined && !(fixedRounds >= 1)) throw new RangeError(`--iters: ${values.iters}`);
 
-const backend = await createNodeWebGpuBackend();
+const backend = await createNodeWebGpuBackend({ shaderF16: values['shader-f16'] === 'on' });
 if ('unavailable' in backend) {
   console.error(`kernels-webgpu bench: no WebGPU adapter: ${backend.unavailable}`);
   process.exit(1);
@@ -66,7 +69,7 @@ emit({
   bench: 'kernels-webgpu/machine',
   ...machine(),
   adapter: backend.info.adapter,
-  shaderF16: backend.info.shaderF16,
+  shaderF16: backend.info.shaderF16Status,
   baseline: `tfjs-backend-webgpu ${tfVersion} matMul f32 (adapter ${tfAdapter || 'unknown'})`,
   note: swiftshader
     ? 'SwiftShader: a CPU Vulkan driver, no GPU. Absolute GFLOP/s are meaningless; compare the ratios only.'

@@ -22,6 +22,8 @@ export interface Dispatch<K extends string> {
   readonly key: string;
   /** The op's WGSL (bindings 1.. in the order of `buffers`); called only when the key is new. */
   readonly code: () => string;
+  /** The shader uses f16 (`enable f16;` is put first; the device must have `shader-f16`). */
+  readonly enableF16?: boolean;
   readonly uniforms: UniformLayout<K>;
   readonly values: Record<K, number>;
   readonly buffers: readonly BufferBinding[];
@@ -45,6 +47,11 @@ const DISPATCHES_PER_SUBMIT = 64;
 export class GpuContext {
   readonly pool: BufferPool;
   readonly maxWorkgroupsPerDimension: number;
+  /**
+   * Whether kernels may take their shader-f16 paths: set by the backend once the device has
+   * `shader-f16` and its f16 decoders passed the check of f16-check.ts.
+   */
+  shaderF16 = false;
   #encoder: GPUCommandEncoder | null = null;
   #recorded = 0;
   #transient: GPUBuffer[] = [];
@@ -69,6 +76,11 @@ export class GpuContext {
     this.#checkLost();
     this.#encoder ??= this.device.createCommandEncoder();
     return this.#encoder;
+  }
+
+  /** The keys of the pipelines built so far (one per shader variant). */
+  get pipelineKeys(): string[] {
+    return [...this.#pipelines.keys()];
   }
 
   /** Number of distinct pipelines built so far (each key compiles once). */
@@ -196,7 +208,7 @@ export class GpuContext {
   #pipeline<K extends string>(d: Dispatch<K>): CachedPipeline {
     const cached = this.#pipelines.get(d.key);
     if (cached !== undefined) return cached;
-    const code = `${d.uniforms.wgsl}\n${commonWgsl}\n${d.code()}`;
+    const code = `${d.enableF16 ? 'enable f16;\n' : ''}${d.uniforms.wgsl}\n${commonWgsl}\n${d.code()}`;
     const module = this.device.createShaderModule({ label: d.key, code });
     const entries: GPUBindGroupLayoutEntry[] = [
       { binding: 0, visibility: SHADER_STAGE_COMPUTE, buffer: { type: 'uniform' } },

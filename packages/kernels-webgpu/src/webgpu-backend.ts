@@ -13,6 +13,7 @@ import {
   viewArgs,
 } from '@fp8lm/tensor-interface';
 import { GpuContext } from './context.js';
+import { checkF16Decoders } from './f16-check.js';
 import { accumulateChunk } from './ops/accumulate-chunk.js';
 import { adamwApply, adamwStats } from './ops/adamw.js';
 import { amax } from './ops/amax.js';
@@ -37,8 +38,17 @@ import { asGpu, assertSameSize, Storage, storageBytes, WebGpuTensor } from './we
 export interface WebGpuInfo {
   /** Adapter vendor / architecture / description as the browser or Dawn reports them. */
   readonly adapter: string;
-  /** True when the device was created with `shader-f16` (reported; the kernels do not use f16 arithmetic yet). */
+  /**
+   * True when the kernels use `shader-f16`: the FP8 and f16 GEMM operands are then decoded through
+   * the hardware's binary16 conversion (see {@link WebGpuInfo.shaderF16Status} for why not).
+   */
   readonly shaderF16: boolean;
+  /**
+   * `'used'`, or why not: `'not requested'` (the `shaderF16: false` option), `'not supported by the
+   * adapter'`, or the failed on-device exactness check of the f16 decoders (then the kernels keep to
+   * their integer decoders, with the same results).
+   */
+  readonly shaderF16Status: string;
 }
 
 /**
@@ -59,8 +69,9 @@ export class WebGpuBackend implements Backend {
    */
   readonly origin: unknown;
 
-  constructor(device: GPUDevice, info: WebGpuInfo, origin?: unknown) {
-    this.#ctx = new GpuContext(device);
+  /** Use {@link createWebGpuBackend}: it checks the device's f16 decoders before the kernels use them. */
+  constructor(ctx: GpuContext, info: WebGpuInfo, origin?: unknown) {
+    this.#ctx = ctx;
     this.info = info;
     this.origin = origin;
   }
@@ -73,6 +84,11 @@ export class WebGpuBackend implements Backend {
   /** Number of tensors allocated and not yet disposed (for leak checks). */
   get liveTensors(): number {
     return this.#live.size;
+  }
+
+  /** Keys of the compute pipelines compiled so far (one per op variant), for diagnostics. */
+  get pipelineKeys(): string[] {
+    return this.#ctx.pipelineKeys;
   }
 
   /** Number of compute pipelines compiled so far (one per op variant). */
@@ -207,8 +223,7 @@ export async function createWebGpuBackend(
   options: WebGpuBackendOptions = {},
 ): Promise<WebGpuBackend | BackendUnavailable> {
   if (options.device !== undefined) {
-    const shaderF16 = options.device.features.has('shader-f16');
-    return new WebGpuBackend(options.device, { adapter: 'user-supplied device', shaderF16 });
+    return open(options.device, 'user-supplied device', options.shaderF16 !== false);
   }
   const gpu = options.gpu ?? (globalThis as { navigator?: { gpu?: GPU } }).navigator?.gpu;
   if (gpu === undefined)
@@ -242,8 +257,21 @@ export async function createWebGpuBackend(
   }
   const info = adapter.info;
   const name = [info.vendor, info.architecture, info.description].filter((s) => s !== '').join(' / ');
-  return new WebGpuBackend(device, { adapter: name === '' ? 'unknown adapter' : name, shaderF16: wantF16 }, [
-    gpu,
-    adapter,
-  ]);
+  return open(device, name === '' ? 'unknown adapter' : name, options.shaderF16 !== false, [gpu, adapter]);
+}
+
+/** The backend on `device`, with the f16 paths on where asked for, available and exact on the device. */
+async function open(
+  device: GPUDevice,
+  adapter: string,
+  wantF16: boolean,
+  origin?: unknown,
+): Promise<WebGpuBackend> {
+  const ctx = new GpuContext(device);
+  let status = 'used';
+  if (!wantF16) status = 'not requested';
+  else if (!device.features.has('shader-f16')) status = 'not supported by the adapter';
+  else status = (await checkF16Decoders(ctx)) ?? 'used';
+  ctx.shaderF16 = status === 'used';
+  return new WebGpuBackend(ctx, { adapter, shaderF16: ctx.shaderF16, shaderF16Status: status }, origin);
 }

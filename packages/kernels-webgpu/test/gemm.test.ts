@@ -58,29 +58,43 @@ describe('webgpu gemm', () => {
   if (backend === undefined) return;
   const gpu = backend;
 
-  it('a 130×70×90 E4M3 × E5M2ᵀ product (3×2 tiles, ragged edges) matches kernels-cpu', async () => {
-    const [m, n, k] = [130, 70, 90];
-    const a = fp8('e4m3', values(m * k, 1));
-    const b = fp8('e5m2', values(n * k, 2));
-    const p: Problem = {
-      m,
-      n,
-      k,
-      a: { dtype: 'e4m3', shape: [m, k], data: a.codes },
-      b: { dtype: 'e5m2', shape: [n, k], data: b.codes },
-      bias: values(n, 3),
-      options: { transB: true, alpha: 0.75, aScaleInv: a.scaleInv, bScaleInv: b.scaleInv },
-    };
-    const found = await run(gpu, p);
-    const expected = await run(createCpuBackend({ fast: false }), p);
-    // |a|, |b| ≤ 8 (after scaleInv), so Σ|a·b| ≤ 64 K; each backend is within the f32 bound
-    // 2 (K + 4) u · 64 K ≈ 0.065 of the exact sum, so 0.25 admits both orders yet catches a dropped
-    // or doubled term (typically ~4) and any mis-decoded code.
-    const tol = 0.25;
-    let worst = 0;
-    for (let i = 0; i < m * n; i++) worst = Math.max(worst, Math.abs(found[i] - expected[i]));
-    expect(worst).toBeLessThanOrEqual(tol);
-    expect(found.every(Number.isFinite)).toBe(true);
+  // Both tile sizes: 32×32 below 64 workgroups of 64×64 (130×70: 3×2 of them), 64×64 above (521×517:
+  // 9×9), each with ragged edges.
+  for (const [m, n, k, tile] of [
+    [130, 70, 90, 32],
+    [521, 517, 45, 64],
+  ]) {
+    it(`a ${m}×${n}×${k} E4M3 × E5M2ᵀ product (${tile}×${tile} tiles, ragged edges) matches kernels-cpu`, async () => {
+      const a = fp8('e4m3', values(m * k, 1));
+      const b = fp8('e5m2', values(n * k, 2));
+      const p: Problem = {
+        m,
+        n,
+        k,
+        a: { dtype: 'e4m3', shape: [m, k], data: a.codes },
+        b: { dtype: 'e5m2', shape: [n, k], data: b.codes },
+        bias: values(n, 3),
+        options: { transB: true, alpha: 0.75, aScaleInv: a.scaleInv, bScaleInv: b.scaleInv },
+      };
+      const before = new Set(gpu.pipelineKeys);
+      const found = await run(gpu, p);
+      const added = gpu.pipelineKeys.filter((key) => !before.has(key));
+      expect(added.some((key) => key.startsWith(`gemm${tile}:`))).toBe(true);
+      const expected = await run(createCpuBackend({ fast: false }), p);
+      // |a|, |b| ≤ 8 (after scaleInv), so Σ|a·b| ≤ 64 K; each backend is within the f32 bound
+      // 2 (K + 4) u · 64 K ≈ 0.065 of the exact sum (K = 90), so 0.25 admits both orders yet catches a
+      // dropped or doubled term (typically ~4) and any mis-decoded code.
+      const tol = 0.25;
+      let worst = 0;
+      for (let i = 0; i < m * n; i++) worst = Math.max(worst, Math.abs(found[i] - expected[i]));
+      expect(worst).toBeLessThanOrEqual(tol);
+      expect(found.every(Number.isFinite)).toBe(true);
+    });
+  }
+
+  it('compiled both tile sizes', () => {
+    const tiles = new Set(gpu.pipelineKeys.filter((k) => k.startsWith('gemm')).map((k) => k.split(':')[0]));
+    expect([...tiles].sort()).toEqual(['gemm32', 'gemm64']);
   });
 
   it('compiles one pipeline per GEMM variant: the same shape twice adds none', async () => {

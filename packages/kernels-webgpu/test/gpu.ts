@@ -17,4 +17,4 @@ export const skip = backend === undefined && !requireWebGpu;
 export const availabilityTitle =
   backend === undefined
     ? `a WebGPU adapter is available (it is not: ${unavailableReason})`
-    : `runs on ${backend.info.adapter}${backend.info.shaderF16 ? ' with shader-f16' : ''}`;
+    : `runs on ${backend.info.adapter} (shader-f16: ${backend.info.shaderF16Status})`;

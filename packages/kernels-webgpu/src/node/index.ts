@@ -20,6 +20,12 @@ export interface NodeWebGpuOptions {
   readonly swiftshader?: 'fallback' | 'only' | 'never';
   /** Use `shader-f16` when the adapter has it (default true). */
   readonly shaderF16?: boolean;
+  /**
+   * A Vulkan driver manifest (ICD JSON) to use instead of the system's drivers for the first attempt,
+   * e.g. Mesa's lavapipe. It is set as `VK_ICD_FILENAMES`, which the Vulkan loader reads when Dawn
+   * creates an instance, so later Dawn instances in this process see it too.
+   */
+  readonly vulkanIcd?: string;
 }
 
 /**
@@ -45,6 +51,12 @@ export async function createNodeWebGpuBackend(
   const mode =
     options.swiftshader ?? (process.env.FP8LM_WEBGPU_NO_SWIFTSHADER === '1' ? 'never' : 'fallback');
   const reasons: string[] = [];
+  if (options.vulkanIcd !== undefined) {
+    if (!existsSync(options.vulkanIcd)) {
+      return { unavailable: `vulkanIcd: no such Vulkan driver manifest: ${options.vulkanIcd}` };
+    }
+    process.env.VK_ICD_FILENAMES = options.vulkanIcd;
+  }
   if (mode !== 'only') {
     const backend = await createWebGpuBackend({ gpu: dawn.create([]), shaderF16: options.shaderF16 });
     if (!('unavailable' in backend)) return backend;

@@ -36,6 +36,8 @@ const stageLayout = uniformLayout({
   group_size: 'u32',
   group_count: 'u32',
   decoupled: 'u32',
+  // 1.0, unknown to the shader compiler: see `fence` in moment-io.wgsl.
+  one: 'f32',
   ...(Object.fromEntries(PAIRS.flatMap((p) => [`${p}_hi`, `${p}_lo`].map((f) => [f, 'f32']))) as Record<
     PairField,
     'f32'
@@ -77,6 +79,7 @@ function hyperValues(hyper: AdamWHyper, r: Resolved): StageField {
     group_size: r.groups?.size ?? 1,
     group_count: r.groups?.count ?? 0,
     decoupled: h.decoupled ? 1 : 0,
+    one: 1,
   } as StageField;
   for (const p of PAIRS) {
     const hi = Math.fround(f64[p]);

@@ -2,12 +2,21 @@ import type { DeviceTensor, GemmInputDType, GemmOptions, GemmOutputDType } from 
 import type { BufferBinding, GpuContext } from '../context.js';
 import { uniformLayout } from '../uniforms.js';
 import { Storage, storageBytes, WebGpuTensor } from '../webgpu-tensor.js';
-import { gemmWgsl } from '../wgsl.generated.js';
+import { decodeF16Wgsl, gemmWgsl } from '../wgsl.generated.js';
 import { type GemmOperand, type GemmPlan, planGemm } from './gemm-args.js';
 import { quantize } from './quantize.js';
 
-/** Edge of the square tile of C one workgroup computes (gemm.wgsl's 16×16 threads × 4×4 outputs). */
-const TILE = 64;
+/**
+ * Edge of the square tile of C one workgroup computes: 64 (16×16 threads × 4×4 outputs), or 32 (8×8
+ * threads) when 64-tiles would give fewer than {@link SMALL_GRID} workgroups, which leaves most of a
+ * GPU idle (a 256² C is 16 of them).
+ */
+type Tile = 64 | 32;
+const SMALL_GRID = 64;
+
+function tileFor(m: number, n: number): Tile {
+  return Math.ceil(m / 64) * Math.ceil(n / 64) < SMALL_GRID ? 32 : 64;
+}
 
 const layout = uniformLayout({
   m: 'u32',
@@ -42,13 +51,16 @@ function section(name: string): string {
   return s;
 }
 
-/** Bytes per stored element, and the decoder gemm.wgsl has for it. */
-const INPUT: Record<GemmInputDType, { bytes: number; decode: string }> = {
+/**
+ * Bytes per stored element, the decoder gemm.wgsl has for it, and, for dtypes that have one, the
+ * decode-f16.wgsl decoder of a whole word (4 codes, or 2 halves) used when the device has shader-f16.
+ */
+const INPUT: Record<GemmInputDType, { bytes: number; decode: string; f16Word?: string }> = {
   f32: { bytes: 4, decode: 'decode_f32' },
-  f16: { bytes: 2, decode: 'decode_f16' },
+  f16: { bytes: 2, decode: 'decode_f16', f16Word: 'halves_f32' },
   bf16: { bytes: 2, decode: 'decode_bf16' },
-  e4m3: { bytes: 1, decode: 'decode_e4m3' },
-  e5m2: { bytes: 1, decode: 'decode_e5m2' },
+  e4m3: { bytes: 1, decode: 'decode_e4m3', f16Word: 'decode4_e4m3' },
+  e5m2: { bytes: 1, decode: 'decode_e5m2', f16Word: 'decode4_e5m2' },
 };
 
 /** What changes the shader text of one operand: dtype, layout, block-scale type. */
@@ -59,40 +71,52 @@ interface OperandVariant {
   readonly blocks: 'none' | 'f32' | 'e8m0';
   /** Bound as `array<vec4<u32>>` (f32 whose buffer is whole 16-byte units), for 16-byte loads. */
   readonly vec4: boolean;
+  /** Whole words decoded through shader-f16 (same values as the integer decoders). */
+  readonly f16: boolean;
 }
 
 interface Variant {
+  readonly tile: Tile;
   readonly a: OperandVariant;
   readonly b: OperandVariant;
   readonly bias: boolean;
   readonly amax: boolean;
 }
 
-function operandVariant(x: GemmOperand, which: 'a' | 'b'): OperandVariant {
+function operandVariant(x: GemmOperand, which: 'a' | 'b', shaderF16: boolean): OperandVariant {
   return {
     dtype: x.dtype,
     kContiguous: which === 'a' ? !x.trans : x.trans,
     blocks: x.blocks === undefined ? 'none' : x.blocks.dtype,
     // A vec4 binding ends at the last whole 16 bytes, so only a buffer of whole 16-byte units takes it.
     vec4: x.dtype === 'f32' && x.tensor.storage.byteLength % 16 === 0,
+    f16: shaderF16 && INPUT[x.dtype].f16Word !== undefined,
   };
 }
 
 function variantKey(v: Variant): string {
   const op = (x: OperandVariant) =>
-    `${x.dtype}${x.vec4 ? '.v4' : ''}.${x.kContiguous ? 'k' : 'o'}.${x.blocks}`;
-  return `gemm:${op(v.a)}:${op(v.b)}:${v.bias ? 'bias' : ''}:${v.amax ? 'amax' : ''}`;
+    `${x.dtype}${x.vec4 ? '.v4' : ''}${x.f16 ? '.h' : ''}.${x.kContiguous ? 'k' : 'o'}.${x.blocks}`;
+  return `gemm${v.tile}:${op(v.a)}:${op(v.b)}:${v.bias ? 'bias' : ''}:${v.amax ? 'amax' : ''}`;
 }
 
 /** The `opx` sections renamed for operand `x` ('a' or 'b'), with that operand's constants. */
 function operandCode(x: 'a' | 'b', v: OperandVariant): string {
   const X = x.toUpperCase();
+  const input = INPUT[v.dtype];
   const consts = [
-    `const ${X}_BYTES: u32 = ${INPUT[v.dtype].bytes}u;`,
+    `const ${X}_BYTES: u32 = ${input.bytes}u;`,
     `const ${X}_K_CONTIGUOUS: bool = ${v.kContiguous};`,
     `const ${X}_BLOCKS: bool = ${v.blocks !== 'none'};`,
     `const ${X}_BLOCKS_E8M0: bool = ${v.blocks === 'e8m0'};`,
-    `fn ${x}_decode(code: u32) -> f32 { return ${INPUT[v.dtype].decode}(code); }`,
+    `fn ${x}_decode(code: u32) -> f32 { return ${input.decode}(code); }`,
+    // The four byte codes, or two halves, of word w.
+    v.f16 && input.bytes === 1
+      ? `fn ${x}_decode_quad(w: u32) -> vec4<f32> { return ${input.f16Word}(w); }`
+      : `fn ${x}_decode_quad(w: u32) -> vec4<f32> { return vec4<f32>(${x}_decode(w & 0xffu), ${x}_decode((w >> 8u) & 0xffu), ${x}_decode((w >> 16u) & 0xffu), ${x}_decode(w >> 24u)); }`,
+    v.f16 && input.bytes === 2
+      ? `fn ${x}_decode_pair(w: u32) -> vec2<f32> { return ${input.f16Word}(w); }`
+      : `fn ${x}_decode_pair(w: u32) -> vec2<f32> { return vec2<f32>(${x}_decode(w & 0xffffu), ${x}_decode(w >> 16u)); }`,
     // Word i, and the four words from 4q, of the operand's buffer.
     v.vec4
       ? `fn ${x}_word(i: u32) -> u32 { return ${x}_buf[i >> 2u][i & 3u]; }`
@@ -103,6 +127,10 @@ function operandCode(x: 'a' | 'b', v: OperandVariant): string {
   ].join('\n');
   const body = section('operand') + section(v.blocks === 'none' ? 'no_blocks' : 'blocks');
   return `${consts}\n${body.replaceAll('opx', x).replaceAll('OPX', X)}`;
+}
+
+function usesF16(v: Variant): boolean {
+  return v.a.f16 || v.b.f16;
 }
 
 /** The shader of one variant: bindings in the order {@link gemm} passes its buffers. */
@@ -118,9 +146,12 @@ function shaderCode(v: Variant): string {
   if (v.b.blocks !== 'none') bindings.push('var<storage, read> b_blocks: array<u32>;');
   if (v.amax) bindings.push('var<storage, read_write> amax_out: array<atomic<u32>>;');
   return [
+    `const TILE: u32 = ${v.tile}u;`,
+    `const TV: u32 = ${v.tile / 4}u;`,
     `const HAS_BIAS: bool = ${v.bias};`,
     ...bindings.map((b, i) => `@group(0) @binding(${i + 1}) ${b}`),
     section('decode'),
+    usesF16(v) ? decodeF16Wgsl : '',
     operandCode('a', v.a),
     operandCode('b', v.b),
     section(v.bias ? 'bias' : 'no_bias'),
@@ -136,16 +167,17 @@ function shaderCode(v: Variant): string {
 function recordGemm(ctx: GpuContext, plan: GemmPlan, out: GPUBuffer, beta: number, amax: boolean): void {
   const { m, n, k, a, b } = plan;
   const variant: Variant = {
-    a: operandVariant(a, 'a'),
-    b: operandVariant(b, 'b'),
+    tile: tileFor(m, n),
+    a: operandVariant(a, 'a', ctx.shaderF16),
+    b: operandVariant(b, 'b', ctx.shaderF16),
     bias: plan.bias !== undefined,
     amax,
   };
-  const colTiles = Math.ceil(n / TILE);
-  const rowTiles = Math.ceil(m / TILE);
+  const colTiles = Math.ceil(n / variant.tile);
+  const rowTiles = Math.ceil(m / variant.tile);
   const maxGroups = ctx.maxWorkgroupsPerDimension;
   if (colTiles > maxGroups) {
-    throw new RangeError(`c: ${n} columns exceed the ${maxGroups * TILE} one dispatch can cover`);
+    throw new RangeError(`c: ${n} columns exceed the ${maxGroups * variant.tile} one dispatch can cover`);
   }
   const scalars = ctx.scalars([a.scaleInv, b.scaleInv], ['aScaleInv', 'bScaleInv']);
   const buffers: BufferBinding[] = [
@@ -168,6 +200,7 @@ function recordGemm(ctx: GpuContext, plan: GemmPlan, out: GPUBuffer, beta: numbe
   ctx.dispatch({
     key: variantKey(variant),
     code: () => shaderCode(variant),
+    enableF16: usesF16(variant),
     uniforms: layout,
     values: {
       m,
@@ -194,7 +227,7 @@ function recordGemm(ctx: GpuContext, plan: GemmPlan, out: GPUBuffer, beta: numbe
 
 /**
  * `gemm`: `C = alpha · op(A) · op(B) + beta · C + bias` with f32 accumulation (see the contract's
- * `GemmOps.gemm`). One dispatch of 64×64 tiles; FP8/16-bit inputs are decoded and block-scaled as
+ * `GemmOps.gemm`). One dispatch of 64×64 tiles (32×32 for small grids); FP8/16-bit inputs are decoded and block-scaled as
  * the tiles load, per-tensor scales and alpha are applied once per output. An FP8 C is computed into
  * a pooled f32 temporary and quantized from it with `outScale` (the amax fused into that quantize).
  */

@@ -1,10 +1,13 @@
-// gemm: C = alpha · op(A) · op(B) + beta · C + bias with f32 accumulation, one 64×64 tile of C per
-// workgroup of 16×16 threads, 4×4 outputs per thread, K in steps of 32 through workgroup memory.
+// gemm: C = alpha · op(A) · op(B) + beta · C + bias with f32 accumulation, one TILE×TILE tile of C
+// per workgroup of TV×TV threads (TV = TILE / 4), 4×4 outputs per thread, K in steps of 32 through
+// workgroup memory. TILE is 64 (16×16 threads), or 32 (8×8) for grids too small to fill the device.
 //
 // gemm.ts assembles the shader from the sections below (each starts with a `//#section NAME` line),
 // after the constants and bindings it generates. The `opx` sections are written once for an operand
 // and instantiated for A and for B with `opx`/`OPX` renamed to `a`/`A` and `b`/`B`, since the two
-// operands may differ in dtype, layout and block scales.
+// operands may differ in dtype, layout and block scales. gemm.ts also defines per operand the
+// decoders of one code (opx_decode) and of a whole word (opx_decode_quad, opx_decode_pair): integer
+// ones here, or decode-f16.wgsl's with shader-f16.
 
 //#section decode
 // Decoders of the input dtypes: exact, built from bits, never producing an f32 subnormal from a
@@ -54,9 +57,9 @@ fn decode_e8m0(q: u32) -> f32 {
 }
 
 //#section operand
-// op(X)'s k-tile [k0, k0 + 32) × outer range [o0, o0 + 64) (outer is M for A, N for B), k-major:
-// element (k, o) is opx_tile[k * 16 + o / 4][o % 4], so the product loop reads whole vec4s.
-var<workgroup> opx_tile: array<vec4<f32>, 512>;
+// op(X)'s k-tile [k0, k0 + 32) × outer range [o0, o0 + TILE) (outer is M for A, N for B), k-major:
+// element (k, o) is opx_tile[k * TV + o / 4][o % 4], so the product loop reads whole vec4s.
+var<workgroup> opx_tile: array<vec4<f32>, 8u * TILE>;
 
 // The code of stored element e (row-major index) of X.
 fn opx_code(e: u32) -> u32 {
@@ -101,17 +104,9 @@ fn opx_fetch4(r: u32, c: u32) -> vec4<f32> {
     v = bitcast<vec4<f32>>(opx_quad(e >> 2u));
   } else if (OPX_BYTES == 1u && whole && (e & 3u) == 0u) {
     // Four codes in one word: one load.
-    let w = opx_word(e >> 2u);
-    v = vec4<f32>(
-      opx_decode(w & 0xffu),
-      opx_decode((w >> 8u) & 0xffu),
-      opx_decode((w >> 16u) & 0xffu),
-      opx_decode(w >> 24u),
-    );
+    v = opx_decode_quad(opx_word(e >> 2u));
   } else if (OPX_BYTES == 2u && whole && (e & 1u) == 0u) {
-    let w0 = opx_word(e >> 1u);
-    let w1 = opx_word((e >> 1u) + 1u);
-    v = vec4<f32>(opx_decode(w0 & 0xffffu), opx_decode(w0 >> 16u), opx_decode(w1 & 0xffffu), opx_decode(w1 >> 16u));
+    v = vec4<f32>(opx_decode_pair(opx_word(e >> 1u)), opx_decode_pair(opx_word((e >> 1u) + 1u)));
   } else {
     // Row end, or a word shared with the previous row: element by element.
     v = vec4<f32>(opx_elem(e, c, 0u), opx_elem(e, c, 1u), opx_elem(e, c, 2u), opx_elem(e, c, 3u));
@@ -122,8 +117,8 @@ fn opx_fetch4(r: u32, c: u32) -> vec4<f32> {
   return v;
 }
 
-// Loads one k-tile of op(X) into opx_tile: 128 threads (u = 0..127) each fetch a 4×4 block of X's
-// stored layout, 4 stored rows of 4 contiguous elements, and write it as 4 whole vec4s (a thread
+// Loads one k-tile of op(X) into opx_tile: 2·TV threads (u = 0 .. 2·TV - 1) each fetch a 4×4 block of
+// X's stored layout, 4 stored rows of 4 contiguous elements, and write it as 4 whole vec4s (a thread
 // never writes part of a vec4 another thread writes).
 fn opx_load_tile(u: u32, o0: u32, k0: u32) {
   if (OPX_K_CONTIGUOUS) {
@@ -134,20 +129,20 @@ fn opx_load_tile(u: u32, o0: u32, k0: u32) {
     let x1 = opx_fetch4(o0 + o + 1u, k0 + k);
     let x2 = opx_fetch4(o0 + o + 2u, k0 + k);
     let x3 = opx_fetch4(o0 + o + 3u, k0 + k);
-    let i = k * 16u + (o >> 2u);
+    let i = k * TV + (o >> 2u);
     opx_tile[i] = vec4<f32>(x0.x, x1.x, x2.x, x3.x);
-    opx_tile[i + 16u] = vec4<f32>(x0.y, x1.y, x2.y, x3.y);
-    opx_tile[i + 32u] = vec4<f32>(x0.z, x1.z, x2.z, x3.z);
-    opx_tile[i + 48u] = vec4<f32>(x0.w, x1.w, x2.w, x3.w);
+    opx_tile[i + TV] = vec4<f32>(x0.y, x1.y, x2.y, x3.y);
+    opx_tile[i + 2u * TV] = vec4<f32>(x0.z, x1.z, x2.z, x3.z);
+    opx_tile[i + 3u * TV] = vec4<f32>(x0.w, x1.w, x2.w, x3.w);
   } else {
-    // X stored [K, outer]: 16 threads per 4 k cover 64 outer indices, one vec4 per stored row.
-    let k = (u >> 4u) * 4u;
-    let q = u & 15u;
-    let i = k * 16u + q;
+    // X stored [K, outer]: TV threads per 4 k cover TILE outer indices, one vec4 per stored row.
+    let k = (u / TV) * 4u;
+    let q = u % TV;
+    let i = k * TV + q;
     opx_tile[i] = opx_fetch4(k0 + k, o0 + q * 4u);
-    opx_tile[i + 16u] = opx_fetch4(k0 + k + 1u, o0 + q * 4u);
-    opx_tile[i + 32u] = opx_fetch4(k0 + k + 2u, o0 + q * 4u);
-    opx_tile[i + 48u] = opx_fetch4(k0 + k + 3u, o0 + q * 4u);
+    opx_tile[i + TV] = opx_fetch4(k0 + k + 1u, o0 + q * 4u);
+    opx_tile[i + 2u * TV] = opx_fetch4(k0 + k + 2u, o0 + q * 4u);
+    opx_tile[i + 3u * TV] = opx_fetch4(k0 + k + 3u, o0 + q * 4u);
   }
 }
 
@@ -220,7 +215,7 @@ fn store_row(r: u32, c: u32, acc: vec4<f32>) -> u32 {
   return max(b01, b23);
 }
 
-@compute @workgroup_size(16, 16)
+@compute @workgroup_size(TV, TV)
 fn main(
   @builtin(local_invocation_id) lid: vec3u,
   @builtin(local_invocation_index) t: u32,
@@ -228,24 +223,30 @@ fn main(
   @builtin(num_workgroups) nwg: vec3u,
 ) {
   // Row tiles run along y, folded into z past the per-dimension workgroup limit.
-  let m0 = (wid.y + wid.z * nwg.y) * 64u;
-  let n0 = wid.x * 64u;
+  let m0 = (wid.y + wid.z * nwg.y) * TILE;
+  let n0 = wid.x * TILE;
   var acc0 = vec4<f32>(0.0);
   var acc1 = vec4<f32>(0.0);
   var acc2 = vec4<f32>(0.0);
   var acc3 = vec4<f32>(0.0);
   for (var k0 = 0u; k0 < params.k; k0 += 32u) {
-    // Threads 0..127 load A's tile, 128..255 B's (whole subgroups either way).
-    if (t < 128u) {
-      a_load_tile(t, m0, k0);
+    if (TILE == 64u) {
+      // Threads 0..127 load A's tile, 128..255 B's (whole subgroups either way).
+      if (t < 128u) {
+        a_load_tile(t, m0, k0);
+      } else {
+        b_load_tile(t - 128u, n0, k0);
+      }
     } else {
-      b_load_tile(t - 128u, n0, k0);
+      // 64 threads: each loads its part of both.
+      a_load_tile(t, m0, k0);
+      b_load_tile(t, n0, k0);
     }
     workgroupBarrier();
     for (var kk = 0u; kk < 32u; kk++) {
       // Rows 4·lid.y .. +3 of op(A) times columns 4·lid.x .. +3 of op(B): an outer product.
-      let av = a_tile[kk * 16u + lid.y];
-      let bv = b_tile[kk * 16u + lid.x];
+      let av = a_tile[kk * TV + lid.y];
+      let bv = b_tile[kk * TV + lid.x];
       acc0 += av.x * bv;
       acc1 += av.y * bv;
       acc2 += av.z * bv;

@@ -209,15 +209,23 @@ fn pack4(t: u32, x: vec4f) -> vec4u {
 // Products are split by masking bits (no Veltkamp constant), so a compiler that contracts a*b + c
 // into an fma still gets the same exact terms.
 
+// x, through a multiply by the uniform 1.0 the compiler cannot see. Shader compilers treat float
+// math as reassociable (WGSL has no `precise`): Mesa's NIR, for one, rewrites (a + b) - a to b, which
+// zeroes the error terms below (seen on lavapipe: m off by ~160 ulp). A fenced value is an opaque
+// product, so those rewrites find no pattern; the multiply by 1 is exact.
+fn fence(x: f32) -> f32 {
+  return x * params.one;
+}
+
 fn two_sum(a: f32, b: f32) -> vec2f {
-  let s = a + b;
-  let bb = s - a;
-  return vec2f(s, (a - (s - bb)) + (b - bb));
+  let s = fence(a + b);
+  let bb = fence(s - a);
+  return vec2f(s, (a - fence(s - bb)) + (b - bb));
 }
 
 fn quick_two_sum(a: f32, b: f32) -> vec2f {
-  let s = a + b;
-  return vec2f(s, b - (s - a));
+  let s = fence(a + b);
+  return vec2f(s, b - fence(s - a));
 }
 
 // The high 12 significant bits of a (the low 12 of 24 cleared); a - hi12(a) is exact.
@@ -226,7 +234,7 @@ fn hi12(a: f32) -> f32 {
 }
 
 fn two_prod(a: f32, b: f32) -> vec2f {
-  let p = a * b;
+  let p = fence(a * b);
   let ah = hi12(a);
   let al = a - ah;
   let bh = hi12(b);
