@@ -7,8 +7,11 @@
 #      (LD_LIBRARY_PATH; nothing is written to /)
 #   3. preflight: which adapter Dawn picks; fails on no adapter and on a CPU driver (SwiftShader, lavapipe).
 #      If no GPU shows up, retries with the NVIDIA ICD at $NVIDIA_ICD (VK_DRIVER_FILES).
-#   4. the WebGPU conformance suite (FP8LM_REQUIRE_WEBGPU=1: a missing adapter fails it)
-#   5. the GEMM benchmark (JSON lines), sizes $GPU_CHECK_SIZES
+#   4. the WebGPU conformance suite (FP8LM_REQUIRE_WEBGPU=1: a missing adapter fails it), the GEMM
+#      tests (both tile sizes) and the shader-f16 suite (f16 decoders bit-identical to the integer ones,
+#      and the conformance suite again with them on)
+#   5. the GEMM benchmark (JSON lines), sizes $GPU_CHECK_SIZES; then, time allowing, the FP8 GEMM with
+#      the f16 decoders off (bench-f16-off.jsonl), for the f16 paths' speed-up
 # Logs go to $OUT when it is set (else .gpu/out/): preflight.log, conformance.log, bench.jsonl, bench.log.
 # Exit status: 0 only if every step passed.
 #
@@ -96,7 +99,7 @@ preflight() {
     if ("unavailable" in b) { console.log(`unavailable: ${b.unavailable}`); process.exit(3); }
     const t = b.upload("f32", [4], new Float32Array([1, 2, 3, 4]));
     const back = await b.read(t);
-    console.log(`adapter: ${b.info.adapter}; shader-f16: ${b.info.shaderF16}; round trip: ${back.join(",")}`);
+    console.log(`adapter: ${b.info.adapter}; shader-f16: ${b.info.shaderF16Status}; round trip: ${back.join(",")}`);
     process.exit(back[3] === 4 ? 0 : 4);
   ')
 }
@@ -122,10 +125,11 @@ if ! adapter_ok; then
   exit 1
 fi
 
-# 4. Conformance (every case, plus the leak check).
-say "conformance suite"
+# 4. Conformance (every case, plus the leak check), the GEMM tests and the shader-f16 suite.
+say "conformance suite, GEMM tests, shader-f16 suite"
 FP8LM_REQUIRE_WEBGPU=1 timeout 300 "$node" node_modules/vitest/vitest.mjs run --project kernels-webgpu \
-  test/conformance.test.ts >"$out/conformance.log" 2>&1 || fail "conformance suite (exit $?)"
+  test/conformance.test.ts test/gemm.test.ts test/f16-adapter.test.ts >"$out/conformance.log" 2>&1 ||
+  fail "conformance suite (exit $?)"
 grep -E 'Tests |vitest:|FAIL' "$out/conformance.log" | sed 's/\x1b\[[0-9;]*m//g' | head -40 | sed 's/^/  /'
 
 # 5. The GEMM bench (what is left of the 8 minutes, at most 150 s).
@@ -138,6 +142,13 @@ else
   (cd packages/kernels-webgpu && timeout "$left" "$node" bench/gemm.mjs --sizes "$sizes") \
     >"$out/bench.jsonl" 2>"$out/bench.log" || fail "bench (exit $?)"
   sed 's/^/  /' "$out/bench.jsonl"
+  left=$((450 - ($(date +%s) - start)))
+  if [ "$left" -gt 30 ]; then
+    say "GEMM bench with the f16 decoders off, sizes 1024,4096 (limit ${left}s)"
+    (cd packages/kernels-webgpu && timeout "$left" "$node" bench/gemm.mjs --sizes 1024,4096 --shader-f16 off) \
+      >"$out/bench-f16-off.jsonl" 2>>"$out/bench.log" || say "bench with f16 off did not finish (exit $?)"
+    sed 's/^/  /' "$out/bench-f16-off.jsonl"
+  fi
 fi
 
 say "done: $([ "$status" = 0 ] && echo 'all passed' || echo 'FAILED'); logs in $out"
