@@ -40,7 +40,7 @@ interface Session {
 }
 
 interface PageApi {
-  open(): Promise<{ adapter: string; shaderF16: boolean } | { unavailable: string }>;
+  open(): Promise<{ adapter: string; shaderF16Status: string } | { unavailable: string }>;
 }
 
 /** Launches Chromium on the test page and waits for page.js to load; any failure says why. */
@@ -63,7 +63,7 @@ async function openSession(): Promise<{ session?: Session; adapter?: string; rea
     );
     const session = { browser, page, server, errors };
     if ('unavailable' in opened) return { session, reason: `the page has no WebGPU: ${opened.unavailable}` };
-    return { session, adapter: `${opened.adapter}${opened.shaderF16 ? ' with shader-f16' : ''}` };
+    return { session, adapter: `${opened.adapter} (shader-f16: ${opened.shaderF16Status})` };
   } catch (e) {
     await browser?.close();
     await server.close();

@@ -16,7 +16,7 @@ async function open() {
     if ('unavailable' in created) return { unavailable: created.unavailable };
     backend = created;
   }
-  return { adapter: backend.info.adapter, shaderF16: backend.info.shaderF16 };
+  return { adapter: backend.info.adapter, shaderF16Status: backend.info.shaderF16Status };
 }
 
 function ready() {
