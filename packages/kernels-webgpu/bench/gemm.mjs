@@ -31,7 +31,8 @@ const { values } = parseArgs({
     'shader-f16': { type: 'string', default: 'on' },
   },
 });
-if (!['on', 'off'].includes(values['shader-f16'])) throw new RangeError(`--shader-f16: ${values['shader-f16']}`);
+if (!['on', 'off'].includes(values['shader-f16']))
+  throw new RangeError(`--shader-f16: ${values['shader-f16']}`);
 const sizes = values.sizes.split(',').map(Number);
 const fixedRounds = values.iters === undefined ? undefined : Number(values.iters);
 if (sizes.some((n) => !Number.isInteger(n) || n <= 0)) throw new RangeError(`--sizes: ${values.sizes}`);
