@@ -12,6 +12,7 @@ import {
   viewArgs,
 } from '@fp8lm/tensor-interface';
 import { asCpu, assertSameSize, CpuTensor } from './cpu-tensor.js';
+import { geluBackwardFast, geluForwardFast, quantizeFast } from './fast/elementwise.js';
 import {
   attentionBackwardFast,
   attentionForwardFast,
@@ -41,17 +42,18 @@ import { sumSquares } from './ops/sum-squares.js';
 /**
  * The reference backend: every op runs at once on the calling thread, in plain TypeScript.
  * It is the oracle the conformance suite holds the other backends to. With the native fast path
- * (`fast`, the default where it is built), GEMM, LayerNorm and attention run in the addon instead,
+ * (`fast`, the default where it is built), GEMM, LayerNorm, attention, GELU and the cast to byte
+ * formats run in the addon instead,
  * on every core; `createCpuBackend({ fast: false })` keeps every op in TypeScript.
  */
 export class CpuBackend implements Backend {
   readonly name = 'cpu';
-  readonly quantize = quantize;
+  readonly quantize: typeof quantize = quantize;
   readonly dequantize = dequantize;
   readonly amax = amax;
   readonly computeScale = computeScale;
   readonly quantizeBlocks = quantizeBlocks;
-  /** True when the hot ops (GEMM) run on the native fast path; false: the TypeScript reference. */
+  /** True when the hot ops (GEMM, LayerNorm, attention, GELU, byte casts) run on the native fast path. */
   readonly fast: boolean;
   readonly gemm: typeof gemm;
   readonly adamwStats = adamwStats;
@@ -63,8 +65,8 @@ export class CpuBackend implements Backend {
   readonly embeddingBackward = embeddingBackward;
   readonly layernormForward = layernormForward;
   readonly layernormBackward = layernormBackward;
-  readonly geluForward = geluForward;
-  readonly geluBackward = geluBackward;
+  readonly geluForward: typeof geluForward = geluForward;
+  readonly geluBackward: typeof geluBackward = geluBackward;
   readonly attentionForward = attentionForward;
   readonly attentionBackward = attentionBackward;
   readonly crossEntropyForward = crossEntropyForward;
@@ -84,7 +86,11 @@ export class CpuBackend implements Backend {
     this.fast = options.fast !== false && !('reason' in native);
     this.gemm = this.fast ? gemmFast : gemm;
     if (this.fast) {
-      // The other hot ops of a training step (src/fast/layers.ts); everything else stays TypeScript.
+      // The other hot ops of a training step (src/fast/layers.ts, src/fast/elementwise.ts); everything
+      // else stays TypeScript.
+      this.quantize = quantizeFast;
+      this.geluForward = geluForwardFast;
+      this.geluBackward = geluBackwardFast;
       this.layernormForward = layernormForwardFast;
       this.layernormBackward = layernormBackwardFast;
       this.attentionForward = attentionForwardFast;

@@ -1,9 +1,10 @@
+import { resolveFormat } from '@fp8lm/fp8-format';
 import { createCpuBackend, fastPathStatus } from '@fp8lm/kernels-cpu';
-import type { Backend, DeviceTensor } from '@fp8lm/tensor-interface';
+import { type Backend, type ByteDType, CODE_DTYPES, type DeviceTensor } from '@fp8lm/tensor-interface';
 import { describe, expect, it } from 'vitest';
 
-// The fast path's LayerNorm and attention against the reference at a GPT-like size (the conformance
-// suite covers the small shapes and the argument errors on both paths).
+// The fast path's ops against the reference at GPT-like sizes (the conformance suite covers the
+// small shapes and the argument errors on both paths).
 const status = fastPathStatus();
 
 function random(n: number, seed: number): Float32Array {
@@ -94,5 +95,88 @@ describe('fast path: LayerNorm and attention agree with the reference', () => {
       expect(() => backend.layernormForward(out, w, w, out, m, m)).toThrow(/weight: expected shape \[C\]/);
       for (const t of [qkv, out, att, w, m]) backend.dispose(t);
     }
+  });
+});
+
+/** Any float32 bit pattern (NaN only where `nan`), as a Float32Array of n elements. */
+function anyBits(n: number, seed: number, nan: boolean): Float32Array {
+  let s = seed >>> 0;
+  const bits = new Uint32Array(n);
+  for (let i = 0; i < n; i++) {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    // Exponents spread over the whole range, mostly near the formats' own (2^-20 .. 2^20).
+    const exp = i % 4 === 0 ? (s >>> 24) & 0xff : 107 + ((s >>> 24) % 40);
+    let b = (s & 0x807fffff) | (exp << 23);
+    if (!nan && (b & 0x7f800000) === 0x7f800000 && (b & 0x7fffff) !== 0) b &= 0xff800000; // NaN → ±inf
+    bits[i] = b;
+  }
+  return new Float32Array(bits.buffer);
+}
+
+describe('fast path: GELU and the byte-format cast agree with the reference', () => {
+  // 70 000 elements: above the addon's threading threshold, so the chunks run on every core.
+  const n = 70_000;
+  const byteDtypes = CODE_DTYPES.filter((d): d is ByteDType => d !== 'f16' && d !== 'bf16');
+
+  for (const dtype of byteDtypes) {
+    it(`quantize to ${dtype}: the same codes and amax, every saturate mode and scale`, async (ctx) => {
+      if (!status.available) ctx.skip();
+      const fmt = resolveFormat(dtype);
+      const x = anyBits(n, 11, fmt.nanCode !== null);
+      const results = [];
+      for (const fast of [false, true]) {
+        const b = createCpuBackend({ fast });
+        const src = b.upload('f32', [n], x);
+        const dst = b.alloc(dtype, [n]);
+        const amax = b.alloc('f32', [2]);
+        const got: unknown[] = [];
+        for (const saturate of [true, false]) {
+          for (const scale of [1, 3.7, 2 ** -20]) {
+            try {
+              b.quantize(src, dst, { scale, saturate, amaxOut: amax, amaxIndex: 1 });
+              got.push(await b.read(dst), (await b.read(amax))[1]);
+            } catch (e) {
+              got.push(`throws ${(e as Error).message}`);
+            }
+          }
+        }
+        results.push(got);
+        b.destroy();
+      }
+      expect(results[1]).toEqual(results[0]);
+      expect(results[0].some((r) => r instanceof Uint8Array)).toBe(true);
+    });
+  }
+
+  it('quantize with NaN input to a format without NaN throws the reference error', (ctx) => {
+    if (!status.available) ctx.skip();
+    const b = createCpuBackend({ fast: true });
+    const x = new Float32Array(n).fill(1);
+    x[n - 5] = Number.NaN;
+    const src = b.upload('f32', [n], x);
+    const dst = b.alloc('e2m1', [n]);
+    expect(() => b.quantize(src, dst)).toThrow(`src[${n - 5}]: NaN has no encoding in e2m1`);
+    b.destroy();
+  });
+
+  it('GELU forward and backward (accumulating), within 1e-7 of the reference', async (ctx) => {
+    if (!status.available) ctx.skip();
+    const x = random(n, 21).map((v) => v * 16);
+    const g = random(n, 22);
+    const acc = random(n, 23);
+    const outs = [];
+    for (const fast of [false, true]) {
+      const b = createCpuBackend({ fast });
+      const X = b.upload('f32', [n], x);
+      const Y = b.alloc('f32', [n]);
+      const D = b.upload('f32', [n], g);
+      const DX = b.upload('f32', [n], acc);
+      b.geluForward(X, Y);
+      b.geluBackward(D, X, DX);
+      outs.push([await b.read(Y), await b.read(DX)] as Float32Array[]);
+      b.destroy();
+    }
+    expect(relErr(outs[1][0], outs[0][0]), 'gelu forward').toBeLessThan(1e-7);
+    expect(relErr(outs[1][1], outs[0][1]), 'gelu backward').toBeLessThan(1e-7);
   });
 });

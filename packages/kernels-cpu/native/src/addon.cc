@@ -13,6 +13,7 @@
 #include <thread>
 
 #include "gemm.h"
+#include "elementwise.h"
 #include "layers.h"
 
 namespace {
@@ -281,6 +282,52 @@ napi_value AttentionBackward(napi_env env, napi_callback_info info) {
   return nullptr;
 }
 
+// geluForward(x, out, n)
+napi_value GeluForward(napi_env env, napi_callback_info info) {
+  init_defaults();
+  napi_value a[3];
+  if (!get_args(env, info, a)) return nullptr;
+  const long n = static_cast<long>(number(env, a[2]));
+  float *x, *out;
+  if ((x = f32_arg(env, a[0], n, "x")) == nullptr || (out = f32_arg(env, a[1], n, "out")) == nullptr) return nullptr;
+  fp8lm::gelu_forward(x, out, n, current_threads);
+  return nullptr;
+}
+
+// geluBackward(dout, x, dx, n)
+napi_value GeluBackward(napi_env env, napi_callback_info info) {
+  init_defaults();
+  napi_value a[4];
+  if (!get_args(env, info, a)) return nullptr;
+  const long n = static_cast<long>(number(env, a[3]));
+  float *d, *x, *dx;
+  if ((d = f32_arg(env, a[0], n, "dout")) == nullptr || (x = f32_arg(env, a[1], n, "x")) == nullptr ||
+      (dx = f32_arg(env, a[2], n, "dx")) == nullptr)
+    return nullptr;
+  fp8lm::gelu_backward(d, x, dx, n, current_threads);
+  return nullptr;
+}
+
+// quantizeTable8(src, dst, table, scale) -> amax
+napi_value QuantizeTable8(napi_env env, napi_callback_info info) {
+  init_defaults();
+  napi_value a[4];
+  if (!get_args(env, info, a)) return nullptr;
+  View src, dst, table;
+  if (!typed(env, a[0], src) || src.type != napi_float32_array) return throw_error(env, "src: expected a Float32Array");
+  if (!typed(env, a[1], dst) || dst.type != napi_uint8_array || dst.length < src.length)
+    return throw_error(env, "dst: expected a Uint8Array as long as src");
+  if (!typed(env, a[2], table) || table.type != napi_uint8_array || table.length < (1u << 17))
+    return throw_error(env, "table: expected the 2^17-entry Uint8Array encode table");
+  const double amax =
+      fp8lm::quantize_table8(static_cast<const float*>(src.data), static_cast<uint8_t*>(dst.data),
+                             static_cast<const uint8_t*>(table.data), static_cast<long>(src.length), number(env, a[3]),
+                             current_threads);
+  napi_value result;
+  napi_create_double(env, amax, &result);
+  return result;
+}
+
 napi_value make_info(napi_env env) {
   napi_value obj, name, threads, list, mr, nr;
   napi_create_object(env, &obj);
@@ -344,11 +391,14 @@ NAPI_MODULE_INIT() {
       {"layernormBackward", nullptr, LayernormBackward, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"attentionForward", nullptr, AttentionForward, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"attentionBackward", nullptr, AttentionBackward, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
+      {"geluForward", nullptr, GeluForward, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
+      {"geluBackward", nullptr, GeluBackward, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
+      {"quantizeTable8", nullptr, QuantizeTable8, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
   };
   napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
   // Version of the JS <-> C calling convention; src/fast/native.ts refuses an addon with another one.
   napi_value abi;
-  napi_create_int32(env, 2, &abi);
+  napi_create_int32(env, 3, &abi);
   napi_set_named_property(env, exports, "abi", abi);
   return exports;
 }

@@ -3,7 +3,7 @@
 // imports (with the TypeScript reference only) where there is no addon or no Node.
 
 /** The calling convention this wrapper speaks; the addon reports its own as `abi`. */
-const ABI = 2;
+const ABI = 3;
 
 /** What the loaded addon runs with. */
 export interface FastPathInfo {
@@ -96,6 +96,10 @@ export interface NativeAddon {
     C: number,
     NH: number,
   ): void;
+  geluForward(x: Float32Array, out: Float32Array, n: number): void;
+  geluBackward(dout: Float32Array, x: Float32Array, dx: Float32Array, n: number): void;
+  /** Table cast (fp8-format's `encodeTable`) with the amax of `src` fused in; returns the amax. */
+  quantizeTable8(src: Float32Array, dst: Uint8Array, table: Uint8Array, scale: number): number;
 }
 
 interface NodeLike {
