@@ -1,6 +1,6 @@
 import { resolveFormat } from '@fp8lm/fp8-format';
 import { createCpuBackend, fastPathStatus } from '@fp8lm/kernels-cpu';
-import { type Backend, type ByteDType, CODE_DTYPES, type DeviceTensor } from '@fp8lm/tensor-interface';
+import { type Backend, CODE_DTYPES, type DeviceTensor } from '@fp8lm/tensor-interface';
 import { describe, expect, it } from 'vitest';
 
 // The fast path's ops against the reference at GPT-like sizes (the conformance suite covers the
@@ -113,12 +113,10 @@ function anyBits(n: number, seed: number, nan: boolean): Float32Array {
   return new Float32Array(bits.buffer);
 }
 
-describe('fast path: GELU and the byte-format cast agree with the reference', () => {
+describe('fast path: GELU and the casts agree with the reference', () => {
   // 70 000 elements: above the addon's threading threshold, so the chunks run on every core.
   const n = 70_000;
-  const byteDtypes = CODE_DTYPES.filter((d): d is ByteDType => d !== 'f16' && d !== 'bf16');
-
-  for (const dtype of byteDtypes) {
+  for (const dtype of CODE_DTYPES) {
     it(`quantize to ${dtype}: the same codes and amax, every saturate mode and scale`, async (ctx) => {
       if (!status.available) ctx.skip();
       const fmt = resolveFormat(dtype);
@@ -144,7 +142,7 @@ describe('fast path: GELU and the byte-format cast agree with the reference', ()
         b.destroy();
       }
       expect(results[1]).toEqual(results[0]);
-      expect(results[0].some((r) => r instanceof Uint8Array)).toBe(true);
+      expect(results[0].some((r) => ArrayBuffer.isView(r))).toBe(true);
     });
   }
 

@@ -328,6 +328,23 @@ napi_value QuantizeTable8(napi_env env, napi_callback_info info) {
   return result;
 }
 
+// quantizeHalf(src, dst, scale, bf16, saturate) -> amax
+napi_value QuantizeHalf(napi_env env, napi_callback_info info) {
+  init_defaults();
+  napi_value a[5];
+  if (!get_args(env, info, a)) return nullptr;
+  View src, dst;
+  if (!typed(env, a[0], src) || src.type != napi_float32_array) return throw_error(env, "src: expected a Float32Array");
+  if (!typed(env, a[1], dst) || dst.type != napi_uint16_array || dst.length < src.length)
+    return throw_error(env, "dst: expected a Uint16Array as long as src");
+  const double amax = fp8lm::quantize_half(static_cast<const float*>(src.data), static_cast<uint16_t*>(dst.data),
+                                           static_cast<long>(src.length), number(env, a[2]), boolean(env, a[3]),
+                                           boolean(env, a[4]), current_threads);
+  napi_value result;
+  napi_create_double(env, amax, &result);
+  return result;
+}
+
 napi_value make_info(napi_env env) {
   napi_value obj, name, threads, list, mr, nr;
   napi_create_object(env, &obj);
@@ -394,6 +411,7 @@ NAPI_MODULE_INIT() {
       {"geluForward", nullptr, GeluForward, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"geluBackward", nullptr, GeluBackward, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"quantizeTable8", nullptr, QuantizeTable8, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
+      {"quantizeHalf", nullptr, QuantizeHalf, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
   };
   napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
   // Version of the JS <-> C calling convention; src/fast/native.ts refuses an addon with another one.

@@ -1,7 +1,9 @@
-// GELU (tanh form) and the byte-format cast. Each computes exactly what its TypeScript reference does,
-// in the same precision: GELU in double, rounded once to float; the cast rounds x * scale to float from
-// a double product (as JS's Float32Array store does) and indexes the same encode table, so its codes
-// are the reference's bit for bit. Work is split over the pool in chunks.
+// GELU (tanh form) and the casts to byte formats, f16 and bf16. Each computes exactly what its
+// TypeScript reference does, in the same precision: GELU in double, rounded once to float; a cast
+// rounds x * scale to float (the scale is a float32, so the double product is exact and the result is
+// the f32 product) and encodes it through the same encode table (byte formats) or the same integer
+// rounding (f16, bf16), so its codes are the reference's bit for bit. Work is split over the pool in
+// chunks.
 #include "elementwise.h"
 
 #include <algorithm>
@@ -56,7 +58,40 @@ void gelu_backward(const float* dout, const float* x, float* dx, long n, int thr
   });
 }
 
-double quantize_table8(const float* src, uint8_t* dst, const uint8_t* table, long n, double scale, int threads) {
+namespace {
+
+uint16_t half_bits(uint32_t b, bool saturate) {
+  const uint32_t sign = (b >> 16) & 0x8000u;
+  const uint32_t u = b & 0x7fffffffu;
+  if (u > 0x7f800000u) return 0x7fff;
+  if (u >= 0x477ff000u) return static_cast<uint16_t>(sign | (saturate ? 0x7bffu : 0x7c00u));
+  if (u >= 0x38800000u) {
+    uint32_t h = (u - 0x38000000u) >> 13;
+    const uint32_t rest = u & 0x1fffu;
+    if (rest > 0x1000u || (rest == 0x1000u && (h & 1u) == 1u)) h++;
+    return static_cast<uint16_t>(sign | h);
+  }
+  if (u <= 0x33000000u) return static_cast<uint16_t>(sign);
+  const uint32_t e = u >> 23;
+  const uint32_t mant = (u & 0x7fffffu) | 0x800000u;
+  const uint32_t shift = 126 - e;
+  uint32_t h = mant >> shift;
+  const uint32_t rest = mant & ((1u << shift) - 1u);
+  const uint32_t half = 1u << (shift - 1u);
+  if (rest > half || (rest == half && (h & 1u) == 1u)) h++;
+  return static_cast<uint16_t>(sign | h);
+}
+
+uint16_t bfloat16_bits(uint32_t b, bool saturate) {
+  if ((b & 0x7fffffffu) > 0x7f800000u) return 0x7fff;
+  const uint32_t h = static_cast<uint32_t>((static_cast<uint64_t>(b) + 0x7fffu + ((b >> 16) & 1u)) >> 16);
+  if (saturate && (h & 0x7fffu) == 0x7f80u) return static_cast<uint16_t>((h & 0x8000u) | 0x7f7fu);
+  return static_cast<uint16_t>(h);
+}
+
+// The amax reduction and the scaled f32 bits shared by the casts: encode(bits) per element.
+template <typename Dst, typename Encode>
+double cast_with_amax(const float* src, Dst* dst, long n, double scale, int threads, Encode&& encode) {
   // One amax slot per participant (a worker may do no chunk at all: its slot stays 0).
   std::vector<float> amax(64, 0.0f);
   std::vector<char> nan(64, 0);
@@ -71,7 +106,7 @@ double quantize_table8(const float* src, uint8_t* dst, const uint8_t* table, lon
       const float y = static_cast<float>(static_cast<double>(v) * scale);
       uint32_t b;
       std::memcpy(&b, &y, 4);
-      dst[i] = table[((b >> 15) & 0x1fffeu) | (((b & 0xffffu) + 0xffffu) >> 16)];
+      dst[i] = encode(b);
     }
     amax[id] = m;
     if (seen) nan[id] = 1;
@@ -82,6 +117,19 @@ double quantize_table8(const float* src, uint8_t* dst, const uint8_t* table, lon
     m = std::max(m, amax[i]);
   }
   return m;
+}
+
+}  // namespace
+
+double quantize_half(const float* src, uint16_t* dst, long n, double scale, bool bf16, bool saturate, int threads) {
+  if (bf16) return cast_with_amax(src, dst, n, scale, threads, [&](uint32_t b) { return bfloat16_bits(b, saturate); });
+  return cast_with_amax(src, dst, n, scale, threads, [&](uint32_t b) { return half_bits(b, saturate); });
+}
+
+double quantize_table8(const float* src, uint8_t* dst, const uint8_t* table, long n, double scale, int threads) {
+  return cast_with_amax(src, dst, n, scale, threads, [&](uint32_t b) {
+    return table[((b >> 15) & 0x1fffeu) | (((b & 0xffffu) + 0xffffu) >> 16)];
+  });
 }
 
 }  // namespace fp8lm

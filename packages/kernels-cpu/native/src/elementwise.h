@@ -1,6 +1,6 @@
 // Fast paths of the element-wise ops that dominate an FP8 training step after the GEMMs: GELU forward
-// and backward, and the table-driven cast to a byte format with its fused amax (same semantics as
-// src/ops/gelu.ts and fp8-format's quantize).
+// and backward, and the casts to byte formats (table-driven), f16 and bf16 with their fused amax (same
+// semantics as src/ops/gelu.ts and fp8-format's quantize; `scale` must be a float32 value).
 #pragma once
 
 #include <cstdint>
@@ -15,5 +15,10 @@ void gelu_backward(const float* dout, const float* x, float* dx, long n, int thr
 // plus 1 when any of the low 16 bits is set (fp8-format's encodeTable). Returns max |src[i]| (NaN when
 // any element is NaN, 0 when n is 0).
 double quantize_table8(const float* src, uint8_t* dst, const uint8_t* table, long n, double scale, int threads);
+
+// dst[i] = the f16 (bf16 when `bf16`) code of fround(src[i] * scale), rounded to nearest even, with
+// fp8-format's float32BitsToHalf / float32BitsToBFloat16 semantics (NaN → 0x7fff; past the largest
+// finite: ±max with `saturate`, else ±inf). Returns max |src[i]| as quantize_table8 does.
+double quantize_half(const float* src, uint16_t* dst, long n, double scale, bool bf16, bool saturate, int threads);
 
 }  // namespace fp8lm

@@ -1,4 +1,4 @@
-import { encodeTable, quantize as quantizeHost } from '@fp8lm/fp8-format';
+import { encodeTable, quantize as quantizeHost, resolveFormat } from '@fp8lm/fp8-format';
 import {
   type CodeDType,
   type DeviceTensor,
@@ -13,13 +13,14 @@ import { quantize } from '../ops/quantize.js';
 import { scaleValue } from '../scale-arg.js';
 import { requireNative } from './native.js';
 
-// Fast paths of GELU and of the cast to byte formats: the same contract as the reference ops in
+// Fast paths of GELU and of the casts to byte formats, f16 and bf16: the same contract as the reference ops in
 // src/ops/{gelu,quantize}.ts, run by the native addon on every core. GELU computes the reference's
-// double-precision expression; the cast indexes fp8-format's own encode table, so its codes are the
-// reference's bit for bit.
+// double-precision expression; the byte cast indexes fp8-format's own encode table and the 16-bit casts
+// follow its integer conversions, so the codes are the reference's bit for bit.
 
 const EMPTY_F32 = new Float32Array(0);
 const EMPTY_U8 = new Uint8Array(0);
+const EMPTY_U16 = new Uint16Array(0);
 
 /** Fast `geluForward`; see the reference for the contract. */
 export function geluForwardFast(x: DeviceTensor<'f32'>, out: DeviceTensor<'f32'>): void {
@@ -38,8 +39,8 @@ export function geluBackwardFast(
 }
 
 /**
- * Fast `quantize`: byte formats with round-to-nearest-even in the addon; 16-bit formats, stochastic
- * rounding and NaN in a format without NaN (to throw the reference's error) go to the reference.
+ * Fast `quantize`: byte formats, f16 and bf16 with round-to-nearest-even in the addon; stochastic
+ * rounding goes to the reference.
  */
 export function quantizeFast(
   src: DeviceTensor<'f32'>,
@@ -47,19 +48,29 @@ export function quantizeFast(
   options: QuantizeOptions = {},
 ): void {
   const { src: s, dst: d, dstDtype, amaxOut, amaxIndex } = formatQuantizeArgs(asCpu, src, dst, options);
-  const codes = d.data as CpuTensor<CodeDType>['data'];
-  if (!(codes instanceof Uint8Array) || options.rounding === 'stochastic') {
+  if (options.rounding === 'stochastic') {
     quantize(src, dst, options);
     return;
   }
+  const codes = d.data as CpuTensor<CodeDType>['data'];
   const scale = scaleValue(options.scale, 'scale');
   const saturate = options.saturate;
   // The rounding options are checked by the host codec, on empty arrays: one set of rules.
-  quantizeHost(dstDtype, EMPTY_F32, EMPTY_U8, { scale, saturate, rounding: options.rounding });
-  const table = encodeTable(dstDtype, saturate ?? true);
-  const amax = requireNative().quantizeTable8(s.data as Float32Array, codes, table, scale ?? 1);
-  if (Number.isNaN(amax)) {
-    quantize(src, dst, options); // the reference throws where the format has no NaN code
+  quantizeHost(dstDtype, EMPTY_F32, codes instanceof Uint16Array ? EMPTY_U16 : EMPTY_U8, {
+    scale,
+    saturate,
+    rounding: options.rounding,
+  });
+  const x = s.data as Float32Array;
+  const native = requireNative();
+  // The scale is a float32, as the reference (and a GPU) takes it: x · scale is then one f32 product.
+  const scale32 = Math.fround(scale ?? 1);
+  const amax =
+    codes instanceof Uint16Array
+      ? native.quantizeHalf(x, codes, scale32, dstDtype === 'bf16', saturate ?? true)
+      : native.quantizeTable8(x, codes, encodeTable(dstDtype, saturate ?? true), scale32);
+  if (Number.isNaN(amax) && resolveFormat(dstDtype).nanCode === null) {
+    quantize(src, dst, options); // the reference throws: the format has no NaN code
     return;
   }
   if (amaxOut !== undefined) amaxOut.data[amaxIndex] = amax;

@@ -100,6 +100,8 @@ export interface NativeAddon {
   geluBackward(dout: Float32Array, x: Float32Array, dx: Float32Array, n: number): void;
   /** Table cast (fp8-format's `encodeTable`) with the amax of `src` fused in; returns the amax. */
   quantizeTable8(src: Float32Array, dst: Uint8Array, table: Uint8Array, scale: number): number;
+  /** Cast to f16 (bf16 when `bf16`) with the amax of `src` fused in; returns the amax. */
+  quantizeHalf(src: Float32Array, dst: Uint16Array, scale: number, bf16: boolean, saturate: boolean): number;
 }
 
 interface NodeLike {
