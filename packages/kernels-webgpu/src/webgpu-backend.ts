@@ -268,10 +268,11 @@ async function open(
   origin?: unknown,
 ): Promise<WebGpuBackend> {
   const ctx = new GpuContext(device);
-  let status = 'used';
-  if (!wantF16) status = 'not requested';
-  else if (!device.features.has('shader-f16')) status = 'not supported by the adapter';
-  else status = (await checkF16Decoders(ctx)) ?? 'used';
+  const status = !wantF16
+    ? 'not requested'
+    : !device.features.has('shader-f16')
+      ? 'not supported by the adapter'
+      : ((await checkF16Decoders(ctx)) ?? 'used');
   ctx.shaderF16 = status === 'used';
   return new WebGpuBackend(ctx, { adapter, shaderF16: ctx.shaderF16, shaderF16Status: status }, origin);
 }
