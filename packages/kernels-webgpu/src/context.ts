@@ -16,6 +16,23 @@ export interface BufferBinding {
   readonly access: 'read' | 'read_write';
 }
 
+/** A GPU buffer, or what holds one (a tensor, its storage). */
+export type Bindable = GPUBuffer | { readonly buffer: GPUBuffer };
+
+function bindings(access: BufferBinding['access'], xs: readonly Bindable[]): BufferBinding[] {
+  return xs.map((x) => ({ buffer: 'buffer' in x ? x.buffer : x, access }));
+}
+
+/** Read-only storage bindings of `xs`, in order (a dispatch's `buffers`). */
+export function reads(...xs: readonly Bindable[]): BufferBinding[] {
+  return bindings('read', xs);
+}
+
+/** Read-write storage bindings of `xs`, in order (a dispatch's `buffers`). */
+export function writes(...xs: readonly Bindable[]): BufferBinding[] {
+  return bindings('read_write', xs);
+}
+
 /** What an op asks {@link GpuContext.dispatch} to run. */
 export interface Dispatch<K extends string> {
   /** Pipeline cache key: the op and every choice that changes the shader text (format, variant, …). */

@@ -1,5 +1,5 @@
 import { decode, E4M3, E5M2, FP16 } from '@fp8lm/fp8-format';
-import type { GpuContext } from './context.js';
+import { type GpuContext, writes } from './context.js';
 import { uniformLayout } from './uniforms.js';
 import { Storage, WebGpuTensor } from './webgpu-tensor.js';
 import { decodeF16Wgsl, f16CheckWgsl } from './wgsl.generated.js';
@@ -30,7 +30,7 @@ export async function checkF16Decoders(ctx: GpuContext): Promise<string | undefi
       enableF16: true,
       uniforms: layout,
       values: { n: OUTPUTS },
-      buffers: [{ buffer: out.buffer, access: 'read_write' }],
+      buffers: writes(out),
       workgroups: ctx.grid1d(HALVES / 2 + 64, 64),
     });
     const got = new Uint32Array(await ctx.readBytes(out, bytes));

@@ -12,7 +12,7 @@ import {
   type DType,
   type ScaleArg,
 } from '@fp8lm/tensor-interface';
-import type { BufferBinding, GpuContext } from '../context.js';
+import { type BufferBinding, type GpuContext, reads, writes } from '../context.js';
 import { uniformLayout } from '../uniforms.js';
 import { asGpu, type WebGpuTensor } from '../webgpu-tensor.js';
 import { adamwApplyWgsl, adamwGroupsWgsl, adamwStatsWgsl, momentIoWgsl } from '../wgsl.generated.js';
@@ -137,10 +137,7 @@ function dispatchGroups(ctx: GpuContext, count: number, phase: 0 | 1, stats: GPU
     code: groupsCode,
     uniforms: groupsLayout,
     values: { count, phase },
-    buffers: [
-      { buffer: stats, access: 'read_write' },
-      { buffer: out, access: 'read_write' },
-    ],
+    buffers: writes(stats, out),
     workgroups: ctx.grid1d(count, WORKGROUP),
   });
 }
@@ -211,10 +208,7 @@ export function adamwStats(
     [tensors.masterScaleInv, tensors.gradScaleInv, tensors.mScaleInv, r.groups ? 1 : tensors.vScaleInv],
     ['masterScaleInv', 'gradScaleInv', 'mScaleInv', 'vScaleInv'],
   );
-  dispatchStage(ctx, 'stats', r, values, scalars, [
-    { buffer: out.buffer, access: 'read_write' },
-    { buffer: gs?.buffer ?? dummy(ctx), access: 'read_write' },
-  ]);
+  dispatchStage(ctx, 'stats', r, values, scalars, writes(out, gs ?? dummy(ctx)));
   // The smallest non-zero slots were reduced as complemented bits: back to values.
   if (gs && r.groups) dispatchGroups(ctx, r.groups.count, 0, gs.buffer, dummy(ctx));
 }
@@ -233,14 +227,14 @@ export function adamwApply(
   const r = resolve(tensors);
   const values = hyperValues(hyper, r);
   const { groupStats: gs } = adamwNextArgs(asGpu, next, r.groups?.count, checkScale);
-  const reads: [string, WebGpuTensor | undefined][] = [
+  const inputs: [string, WebGpuTensor | undefined][] = [
     ['grad', r.grad],
     ['vGroups.groupMax', r.groups?.max],
     ['vGroups.exponent', r.groups?.exponent],
   ];
-  checkDistinct(['master', r.master], [...reads, ['m', r.m], ['v', r.v]]);
-  checkDistinct(['m', r.m], [...reads, ['v', r.v]]);
-  checkDistinct(['v', r.v], reads);
+  checkDistinct(['master', r.master], [...inputs, ['m', r.m], ['v', r.v]]);
+  checkDistinct(['m', r.m], [...inputs, ['v', r.v]]);
+  checkDistinct(['v', r.v], inputs);
 
   // New group max and exponent first, into a scratch [max.., k..] (pooled: it spans dispatches).
   let fresh: GPUBuffer | undefined;
@@ -260,7 +254,7 @@ export function adamwApply(
     ],
     ['masterScaleInv', 'gradScaleInv', 'mScaleInv', 'vScaleInv', 'masterScale', 'mScale', 'vScale'],
   );
-  dispatchStage(ctx, 'apply', r, values, scalars, [{ buffer: fresh ?? scalars, access: 'read' }]);
+  dispatchStage(ctx, 'apply', r, values, scalars, reads(fresh ?? scalars));
   if (fresh && r.groups) {
     const bytes = 4 * r.groups.count;
     ctx.encoder.copyBufferToBuffer(fresh, 0, r.groups.max.buffer, 0, bytes);

@@ -1,5 +1,5 @@
 import { type DeviceTensor, formatAmaxArgs } from '@fp8lm/tensor-interface';
-import type { GpuContext } from '../context.js';
+import { type GpuContext, reads, writes } from '../context.js';
 import { uniformLayout } from '../uniforms.js';
 import { asGpu } from '../webgpu-tensor.js';
 import { amaxWgsl, exactF32Wgsl } from '../wgsl.generated.js';
@@ -29,10 +29,7 @@ export function amax(ctx: GpuContext, src: DeviceTensor<'f32'>, out: DeviceTenso
     code: () => `${exactF32Wgsl}\n${amaxWgsl}`,
     uniforms: layout,
     values: { n: s.size, index },
-    buffers: [
-      { buffer: source, access: 'read' },
-      { buffer: o.buffer, access: 'read_write' },
-    ],
+    buffers: [...reads(source), ...writes(o)],
     workgroups: ctx.grid1d(s.size, PER_GROUP),
   });
 }

@@ -1,5 +1,5 @@
 import { attentionBackwardArgs, attentionForwardArgs, type DeviceTensor } from '@fp8lm/tensor-interface';
-import type { GpuContext } from '../context.js';
+import { type GpuContext, reads, writes } from '../context.js';
 import { gpuLayer, noAlias, scratch } from '../layer-checks.js';
 import { uniformLayout } from '../uniforms.js';
 import {
@@ -45,11 +45,7 @@ export function attentionForward(
     code: () => `${layerReduceWgsl}\n${layerRowWgsl}\n${attentionWgsl}`,
     uniforms: layout,
     values: { rows, seq: T, cols: C, heads: NH, head_size: hs, scale: 1 / Math.sqrt(hs) },
-    buffers: [
-      { buffer: QKV.buffer, access: 'read' },
-      { buffer: O.buffer, access: 'read_write' },
-      { buffer: A.buffer, access: 'read_write' },
-    ],
+    buffers: [...reads(QKV), ...writes(O, A)],
     workgroups: ctx.grid1d(rows, 1),
   });
 }
@@ -87,13 +83,7 @@ export function attentionBackward(
     code: () => `${consts}${layerReduceWgsl}\n${layerRowWgsl}\n${attentionBackwardQueryWgsl}`,
     uniforms: layout,
     values,
-    buffers: [
-      { buffer: D.buffer, access: 'read' },
-      { buffer: QKV.buffer, access: 'read' },
-      { buffer: A.buffer, access: 'read' },
-      { buffer: DQKV.buffer, access: 'read_write' },
-      { buffer: dots.buffer, access: 'read_write' },
-    ],
+    buffers: [...reads(D, QKV, A), ...writes(DQKV, dots)],
     workgroups: ctx.grid1d(rows, 1),
   });
   ctx.dispatch({
@@ -101,13 +91,7 @@ export function attentionBackward(
     code: () => `${consts}${layerRowWgsl}\n${attentionBackwardKeyValueWgsl}`,
     uniforms: layout,
     values,
-    buffers: [
-      { buffer: D.buffer, access: 'read' },
-      { buffer: QKV.buffer, access: 'read' },
-      { buffer: A.buffer, access: 'read' },
-      { buffer: dots.buffer, access: 'read' },
-      { buffer: DQKV.buffer, access: 'read_write' },
-    ],
+    buffers: [...reads(D, QKV, A, dots), ...writes(DQKV)],
     workgroups: ctx.grid1d(rows, 1),
   });
   dots.done();

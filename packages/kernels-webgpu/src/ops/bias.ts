@@ -1,5 +1,5 @@
 import { biasAddArgs, biasBackwardArgs, type DeviceTensor } from '@fp8lm/tensor-interface';
-import type { GpuContext } from '../context.js';
+import { type GpuContext, reads, writes } from '../context.js';
 import { aliasedBindings, gpuLayer, noAlias } from '../layer-checks.js';
 import { uniformLayout } from '../uniforms.js';
 import { biasBackwardWgsl, biasWgsl } from '../wgsl.generated.js';
@@ -43,10 +43,7 @@ export function biasBackward(ctx: GpuContext, dout: DeviceTensor<'f32'>, dbias: 
     code: () => biasBackwardWgsl,
     uniforms: backwardLayout,
     values: { rows, cols: C },
-    buffers: [
-      { buffer: D.buffer, access: 'read' },
-      { buffer: DB.buffer, access: 'read_write' },
-    ],
+    buffers: [...reads(D), ...writes(DB)],
     workgroups: [Math.ceil(C / BACKWARD_COLS)],
   });
 }

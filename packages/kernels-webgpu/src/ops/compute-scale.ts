@@ -1,5 +1,5 @@
 import { type ComputeScaleOptions, type DeviceTensor, formatComputeScaleArgs } from '@fp8lm/tensor-interface';
-import type { GpuContext } from '../context.js';
+import { type GpuContext, reads, writes } from '../context.js';
 import { uniformLayout } from '../uniforms.js';
 import { asGpu } from '../webgpu-tensor.js';
 import { computeScaleWgsl, exactF32Wgsl } from '../wgsl.generated.js';
@@ -33,11 +33,7 @@ export function computeScale(
     code: () => `${exactF32Wgsl}\n${computeScaleWgsl}`,
     uniforms: layout,
     values: { fpmax_bits: f32Bits(fpMax * 2 ** -margin), index: amaxIndex },
-    buffers: [
-      { buffer: a.buffer, access: 'read' },
-      { buffer: s.buffer, access: 'read_write' },
-      { buffer: si.buffer, access: 'read_write' },
-    ],
+    buffers: [...reads(a), ...writes(s, si)],
     workgroups: [1],
   });
 }

@@ -6,7 +6,7 @@ import {
   type DeviceTensor,
   layerFiniteScale,
 } from '@fp8lm/tensor-interface';
-import type { GpuContext } from '../context.js';
+import { type GpuContext, reads, writes } from '../context.js';
 import { gpuLayer, noAlias } from '../layer-checks.js';
 import { uniformLayout } from '../uniforms.js';
 import {
@@ -58,11 +58,7 @@ export function crossEntropyForward(
     code: () => `${rowWgsl}\n${crossEntropyWgsl}`,
     uniforms: layout,
     values,
-    buffers: [
-      { buffer: L.buffer, access: 'read' },
-      { buffer: Y.buffer, access: 'read' },
-      { buffer: O.buffer, access: 'read_write' },
-    ],
+    buffers: [...reads(L, Y), ...writes(O)],
     workgroups: ctx.grid1d(values.rows, 1),
   });
 }
@@ -93,12 +89,7 @@ export function crossEntropyBackward(
     code: () => `${rowWgsl}\n${crossEntropyBackwardWgsl}`,
     uniforms: layout,
     values,
-    buffers: [
-      { buffer: L.buffer, access: 'read' },
-      { buffer: Y.buffer, access: 'read' },
-      { buffer: D.buffer, access: 'read_write' },
-      { buffer: scalars, access: 'read' },
-    ],
+    buffers: [...reads(L, Y), ...writes(D), ...reads(scalars)],
     workgroups: ctx.grid1d(values.rows, 1),
   });
 }

@@ -7,7 +7,7 @@ import {
   formatDequantizeArgs,
   type ScaleArg,
 } from '@fp8lm/tensor-interface';
-import { codecFor, type GpuContext } from '../context.js';
+import { codecFor, type GpuContext, reads, writes } from '../context.js';
 import { formatConstants } from '../format-constants.js';
 import { uniformLayout } from '../uniforms.js';
 import { asGpu, type WebGpuTensor } from '../webgpu-tensor.js';
@@ -56,11 +56,7 @@ export function recordDecode(
       ].join('\n'),
     uniforms: layout,
     values: { n: src.size },
-    buffers: [
-      { buffer: src.buffer, access: 'read' },
-      { buffer: dst.buffer, access: 'read_write' },
-      { buffer: scalars, access: 'read' },
-    ],
+    buffers: [...reads(src), ...writes(dst), ...reads(scalars)],
     workgroups: ctx.grid1d(src.size, 256),
   });
 }

@@ -1,5 +1,5 @@
 import { type DeviceTensor, embeddingArgs } from '@fp8lm/tensor-interface';
-import type { GpuContext } from '../context.js';
+import { type GpuContext, reads, writes } from '../context.js';
 import { gpuLayer, noAlias, scratch } from '../layer-checks.js';
 import { uniformLayout } from '../uniforms.js';
 import { embeddingBackwardWgsl, embeddingLinksWgsl, embeddingWgsl } from '../wgsl.generated.js';
@@ -29,12 +29,7 @@ export function embeddingForward(
     code: () => embeddingWgsl,
     uniforms: forwardLayout,
     values: { n, cols: C, seq: T },
-    buffers: [
-      { buffer: tok.buffer, access: 'read' },
-      { buffer: e.buffer, access: 'read' },
-      { buffer: p.buffer, access: 'read' },
-      { buffer: a.buffer, access: 'read_write' },
-    ],
+    buffers: [...reads(tok, e, p), ...writes(a)],
     workgroups: ctx.grid1d(n, WORKGROUP),
   });
 }
@@ -67,10 +62,7 @@ export function embeddingBackward(
     code: () => embeddingLinksWgsl,
     uniforms: linksLayout,
     values: { positions },
-    buffers: [
-      { buffer: tok.buffer, access: 'read' },
-      { buffer: links.buffer, access: 'read_write' },
-    ],
+    buffers: [...reads(tok), ...writes(links)],
     workgroups: ctx.grid1d(positions, WORKGROUP),
   });
   ctx.dispatch({
@@ -78,13 +70,7 @@ export function embeddingBackward(
     code: () => embeddingBackwardWgsl,
     uniforms: backwardLayout,
     values: { positions, cols: C, seq: T },
-    buffers: [
-      { buffer: a.buffer, access: 'read' },
-      { buffer: tok.buffer, access: 'read' },
-      { buffer: links.buffer, access: 'read' },
-      { buffer: e.buffer, access: 'read_write' },
-      { buffer: p.buffer, access: 'read_write' },
-    ],
+    buffers: [...reads(a, tok, links), ...writes(e, p)],
     workgroups: ctx.grid1d(positions * C, WORKGROUP),
   });
   links.done();

@@ -1,5 +1,5 @@
 import { type DeviceTensor, fillArgs } from '@fp8lm/tensor-interface';
-import type { GpuContext } from '../context.js';
+import { type GpuContext, writes } from '../context.js';
 import { uniformLayout } from '../uniforms.js';
 import { asGpu } from '../webgpu-tensor.js';
 import { fillWgsl } from '../wgsl.generated.js';
@@ -15,7 +15,7 @@ export function fill(ctx: GpuContext, tensor: DeviceTensor<'f32'>, value: number
     code: () => fillWgsl,
     uniforms: layout,
     values: { n: t.size, value },
-    buffers: [{ buffer: t.buffer, access: 'read_write' }],
+    buffers: writes(t),
     workgroups: ctx.grid1d(t.size, 256),
   });
 }

@@ -1,5 +1,5 @@
 import { type DeviceTensor, geluBackwardArgs, geluForwardArgs } from '@fp8lm/tensor-interface';
-import type { GpuContext } from '../context.js';
+import { type GpuContext, reads, writes } from '../context.js';
 import { aliasedBindings, gpuLayer, noAlias } from '../layer-checks.js';
 import { uniformLayout } from '../uniforms.js';
 import { geluBackwardWgsl, geluForwardWgsl, geluWgsl } from '../wgsl.generated.js';
@@ -41,11 +41,7 @@ export function geluBackward(
     code: () => `${geluWgsl}\n${geluBackwardWgsl}`,
     uniforms: layout,
     values: { n: X.size },
-    buffers: [
-      { buffer: D.buffer, access: 'read' },
-      { buffer: X.buffer, access: 'read' },
-      { buffer: DX.buffer, access: 'read_write' },
-    ],
+    buffers: [...reads(D, X), ...writes(DX)],
     workgroups: ctx.grid1d(X.size, WORKGROUP),
   });
 }

@@ -1,5 +1,5 @@
 import type { DeviceTensor, GemmInputDType, GemmOptions, GemmOutputDType } from '@fp8lm/tensor-interface';
-import type { BufferBinding, GpuContext } from '../context.js';
+import { type BufferBinding, type GpuContext, reads, writes } from '../context.js';
 import { uniformLayout } from '../uniforms.js';
 import { Storage, storageBytes, WebGpuTensor } from '../webgpu-tensor.js';
 import { decodeF16Wgsl, gemmWgsl } from '../wgsl.generated.js';
@@ -180,20 +180,15 @@ function recordGemm(ctx: GpuContext, plan: GemmPlan, out: GPUBuffer, beta: numbe
     throw new RangeError(`c: ${n} columns exceed the ${maxGroups * variant.tile} one dispatch can cover`);
   }
   const scalars = ctx.scalars([a.scaleInv, b.scaleInv], ['aScaleInv', 'bScaleInv']);
-  const buffers: BufferBinding[] = [
-    { buffer: a.tensor.buffer, access: 'read' },
-    { buffer: b.tensor.buffer, access: 'read' },
-    { buffer: out, access: 'read_write' },
-    { buffer: scalars, access: 'read' },
-  ];
-  if (plan.bias !== undefined) buffers.push({ buffer: plan.bias.buffer, access: 'read' });
-  if (a.blocks !== undefined) buffers.push({ buffer: a.blocks.scaleInv.buffer, access: 'read' });
-  if (b.blocks !== undefined) buffers.push({ buffer: b.blocks.scaleInv.buffer, access: 'read' });
+  const buffers: BufferBinding[] = [...reads(a.tensor, b.tensor), ...writes(out), ...reads(scalars)];
+  if (plan.bias !== undefined) buffers.push(...reads(plan.bias));
+  if (a.blocks !== undefined) buffers.push(...reads(a.blocks.scaleInv));
+  if (b.blocks !== undefined) buffers.push(...reads(b.blocks.scaleInv));
   if (amax && plan.amaxOut !== undefined) {
     // The shader only raises the slot (atomicMax over |x| bits), so it starts at 0: also the amax of
     // an empty C, for which nothing is dispatched.
     ctx.encoder.clearBuffer(plan.amaxOut.buffer, plan.amaxIndex * 4, 4);
-    buffers.push({ buffer: plan.amaxOut.buffer, access: 'read_write' });
+    buffers.push(...writes(plan.amaxOut));
   }
   // Row tiles along y, the rest folded into z (the shader recovers the tile as y + z · ny).
   const y = Math.min(rowTiles, maxGroups);

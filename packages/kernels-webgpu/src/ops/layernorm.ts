@@ -4,7 +4,7 @@ import {
   layernormBackwardArgs,
   layernormForwardArgs,
 } from '@fp8lm/tensor-interface';
-import type { GpuContext } from '../context.js';
+import { type GpuContext, reads, writes } from '../context.js';
 import { gpuLayer, noAlias } from '../layer-checks.js';
 import { uniformLayout } from '../uniforms.js';
 import {
@@ -50,14 +50,7 @@ export function layernormForward(
     code: () => `${layerReduceWgsl}\n${layerRowWgsl}\n${layernormWgsl}`,
     uniforms: forwardLayout,
     values: { rows, cols: C, eps },
-    buffers: [
-      { buffer: X.buffer, access: 'read' },
-      { buffer: W.buffer, access: 'read' },
-      { buffer: Bi.buffer, access: 'read' },
-      { buffer: O.buffer, access: 'read_write' },
-      { buffer: M.buffer, access: 'read_write' },
-      { buffer: R.buffer, access: 'read_write' },
-    ],
+    buffers: [...reads(X, W, Bi), ...writes(O, M, R)],
     workgroups: ctx.grid1d(rows, 1),
   });
 }
@@ -96,14 +89,7 @@ export function layernormBackward(
     code: () => `${layerReduceWgsl}\n${layerRowWgsl}\n${layernormBackwardWgsl}`,
     uniforms: backwardLayout,
     values: { rows, cols: C },
-    buffers: [
-      { buffer: D.buffer, access: 'read' },
-      { buffer: X.buffer, access: 'read' },
-      { buffer: W.buffer, access: 'read' },
-      { buffer: M.buffer, access: 'read' },
-      { buffer: R.buffer, access: 'read' },
-      { buffer: DX.buffer, access: 'read_write' },
-    ],
+    buffers: [...reads(D, X, W, M, R), ...writes(DX)],
     workgroups: ctx.grid1d(rows, 1),
   });
   ctx.dispatch({
@@ -111,14 +97,7 @@ export function layernormBackward(
     code: () => layernormParamsBackwardWgsl,
     uniforms: backwardLayout,
     values: { rows, cols: C },
-    buffers: [
-      { buffer: D.buffer, access: 'read' },
-      { buffer: X.buffer, access: 'read' },
-      { buffer: M.buffer, access: 'read' },
-      { buffer: R.buffer, access: 'read' },
-      { buffer: DW.buffer, access: 'read_write' },
-      { buffer: DB.buffer, access: 'read_write' },
-    ],
+    buffers: [...reads(D, X, M, R), ...writes(DW, DB)],
     workgroups: [Math.ceil(C / PARAMS_COLS)],
   });
 }

@@ -1,5 +1,5 @@
 import { type DeviceTensor, type LossSumOptions, lossSumArgs } from '@fp8lm/tensor-interface';
-import type { GpuContext } from '../context.js';
+import { type GpuContext, reads, writes } from '../context.js';
 import { gpuLayer, noAlias } from '../layer-checks.js';
 import { uniformLayout } from '../uniforms.js';
 import { layerReduceWgsl, lossSumWgsl } from '../wgsl.generated.js';
@@ -24,11 +24,7 @@ export function lossSum(
     code: () => `${layerReduceWgsl}\n${lossSumWgsl}`,
     uniforms: layout,
     values: { n: L.size, index },
-    buffers: [
-      { buffer: L.buffer, access: 'read' },
-      { buffer: O.buffer, access: 'read_write' },
-      { buffer: scalars, access: 'read' },
-    ],
+    buffers: [...reads(L), ...writes(O), ...reads(scalars)],
     workgroups: [1],
   });
 }

@@ -4,7 +4,7 @@ import {
   formatQuantizeBlocksArgs,
   type QuantizeBlocksOptions,
 } from '@fp8lm/tensor-interface';
-import { codecFor, type GpuContext } from '../context.js';
+import { codecFor, type GpuContext, reads, writes } from '../context.js';
 import { formatConstants } from '../format-constants.js';
 import { uniformLayout } from '../uniforms.js';
 import { asGpu } from '../webgpu-tensor.js';
@@ -43,12 +43,7 @@ export function quantizeBlocks(
   const blocks = gr * gc;
   // Per block: the multiplier's f32 bits and the E8M0 code (phase 1 → phase 2); lives until the submit.
   const scratch = ctx.transientBuffer(new ArrayBuffer(blocks * 8), STORAGE);
-  const buffers = [
-    { buffer: s.buffer, access: 'read' as const },
-    { buffer: d.buffer, access: 'read_write' as const },
-    { buffer: g.buffer, access: 'read_write' as const },
-    { buffer: scratch, access: 'read_write' as const },
-  ];
+  const buffers = [...reads(s), ...writes(d, g, scratch)];
   const values = {
     rows,
     cols,

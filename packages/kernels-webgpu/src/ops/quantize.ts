@@ -5,7 +5,7 @@ import {
   formatQuantizeArgs,
   type QuantizeOptions,
 } from '@fp8lm/tensor-interface';
-import { codecFor, type GpuContext } from '../context.js';
+import { codecFor, type GpuContext, reads, writes } from '../context.js';
 import { formatConstants } from '../format-constants.js';
 import { uniformLayout } from '../uniforms.js';
 import { asGpu } from '../webgpu-tensor.js';
@@ -64,15 +64,11 @@ export function quantize(
   }
   const scalars = ctx.scalars([options.scale], ['scale']);
   const perWord = fmt.bits > 8 ? 2 : 4;
-  const buffers = [
-    { buffer: s.buffer, access: 'read' as const },
-    { buffer: d.buffer, access: 'read_write' as const },
-    { buffer: scalars, access: 'read' as const },
-  ];
+  const buffers = [...reads(s), ...writes(d), ...reads(scalars)];
   if (amaxOut !== undefined) {
     // Zero the slot first: the shader only raises it (an empty source leaves 0, as the reference).
     ctx.encoder.clearBuffer(amaxOut.buffer, amaxIndex * 4, 4);
-    buffers.push({ buffer: amaxOut.buffer, access: 'read_write' });
+    buffers.push(...writes(amaxOut));
   }
   ctx.dispatch({
     key: `quantize/${fmt.name}/${amaxOut === undefined ? 'plain' : 'amax'}`,

@@ -1,5 +1,5 @@
 import { type DeviceTensor, optimizerSumSquaresArgs, type ScaleArg } from '@fp8lm/tensor-interface';
-import type { GpuContext } from '../context.js';
+import { type GpuContext, reads, writes } from '../context.js';
 import { uniformLayout } from '../uniforms.js';
 import { asGpu } from '../webgpu-tensor.js';
 import { exactF32Wgsl, sumSquaresWgsl } from '../wgsl.generated.js';
@@ -37,13 +37,8 @@ export function sumSquares(
     code,
     uniforms: layout,
     values: { ...values, phase: 0 },
-    buffers: [
-      { buffer: t.buffer, access: 'read' },
-      { buffer: scalars, access: 'read' },
-      { buffer: partials, access: 'read_write' },
-      // out is not written in this phase, and may be x itself: a stand-in.
-      { buffer: ctx.transientBuffer(new ArrayBuffer(16), STORAGE), access: 'read_write' },
-    ],
+    // out is not written in this phase, and may be x itself: a stand-in.
+    buffers: [...reads(t, scalars), ...writes(partials, ctx.transientBuffer(new ArrayBuffer(16), STORAGE))],
     workgroups: [groups],
   });
   const filler = ctx.transientBuffer(new ArrayBuffer(16), STORAGE);
@@ -52,13 +47,8 @@ export function sumSquares(
     code,
     uniforms: layout,
     values: { ...values, phase: 1 },
-    buffers: [
-      // Neither x nor the scale is read in this phase: stand-ins.
-      { buffer: filler, access: 'read' },
-      { buffer: filler, access: 'read' },
-      { buffer: partials, access: 'read_write' },
-      { buffer: o.buffer, access: 'read_write' },
-    ],
+    // Neither x nor the scale is read in this phase: stand-ins.
+    buffers: [...reads(filler, filler), ...writes(partials, o)],
     workgroups: [1],
   });
   ctx.pool.release(partials);
