@@ -1,24 +1,45 @@
-// The shader-f16 paths, on an adapter that has shader-f16: the default one where it has it (a GPU),
-// or the Vulkan driver FP8LM_WEBGPU_F16_ICD names (in CI Mesa's lavapipe, which tools/lavapipe.sh
-// installs; SwiftShader has no shader-f16). There the whole conformance suite runs with the f16
-// decoders on, and GEMMs must come out bit-identical with and without them on the same device.
-// Without such an adapter the suite is skipped with the reason, or fails with
-// FP8LM_REQUIRE_SHADER_F16=1 (as .ci/run sets).
+// The shader-f16 paths, on an adapter that has shader-f16: the Vulkan driver FP8LM_WEBGPU_F16_ICD
+// names, else the default adapter where it has it (a GPU), else Mesa's lavapipe where
+// tools/lavapipe.sh put it (/opt/fp8lm-lavapipe; SwiftShader has no shader-f16). There the whole
+// conformance suite runs with the f16 decoders on, and GEMMs must come out bit-identical with and
+// without them on the same device. Without such an adapter the suite is skipped with the reason, or
+// fails with FP8LM_REQUIRE_SHADER_F16=1 (as .ci/run sets).
+import { existsSync } from 'node:fs';
 import type { WebGpuBackend } from '@fp8lm/kernels-webgpu';
 import { createNodeWebGpuBackend } from '@fp8lm/kernels-webgpu/node';
-import type { GemmInputDType } from '@fp8lm/tensor-interface';
+import type { BackendUnavailable, GemmInputDType } from '@fp8lm/tensor-interface';
 import { afterAll, describe, expect, it } from 'vitest';
 import { conformanceTests } from './conformance-suite.js';
 
-const icd = process.env.FP8LM_WEBGPU_F16_ICD;
+/** Where tools/lavapipe.sh writes the manifest by default. */
+const LAVAPIPE_ICD = '/opt/fp8lm-lavapipe/lvp_icd.json';
 const required = process.env.FP8LM_REQUIRE_SHADER_F16 === '1';
-const options = { vulkanIcd: icd, swiftshader: 'never' } as const;
-const f16 = await createNodeWebGpuBackend(options);
-const plain = await createNodeWebGpuBackend({ ...options, shaderF16: false });
 
-let reason = '';
-if ('unavailable' in f16) reason = f16.unavailable;
-else if (!f16.info.shaderF16) reason = `${f16.info.adapter}: shader-f16 ${f16.info.shaderF16Status}`;
+type Opened = WebGpuBackend | BackendUnavailable;
+
+/** The backend with the f16 decoders and one without, on the driver `icd` (undefined: the default). */
+async function open(icd: string | undefined): Promise<{ f16: Opened; plain: Opened; reason: string }> {
+  const options = { vulkanIcd: icd, swiftshader: 'never' } as const;
+  const f16 = await createNodeWebGpuBackend(options);
+  const plain = await createNodeWebGpuBackend({ ...options, shaderF16: false });
+  let reason = '';
+  if ('unavailable' in f16) reason = f16.unavailable;
+  else if (!f16.info.shaderF16) reason = `${f16.info.adapter}: shader-f16 ${f16.info.shaderF16Status}`;
+  return { f16, plain, reason };
+}
+
+function destroy(...backends: Opened[]): void {
+  for (const be of backends) if (!('unavailable' in be)) be.destroy();
+}
+
+let icd = process.env.FP8LM_WEBGPU_F16_ICD;
+let opened = await open(icd);
+if (icd === undefined && opened.reason !== '' && existsSync(LAVAPIPE_ICD)) {
+  destroy(opened.f16, opened.plain);
+  icd = LAVAPIPE_ICD;
+  opened = await open(icd);
+}
+const { f16, plain, reason } = opened;
 const where = icd === undefined ? 'the default adapter' : icd;
 
 /** Deterministic codes of a dtype: any finite code, or only subnormal/smallest-normal ones ('tiny'). */
@@ -63,9 +84,7 @@ async function gemmOn(
 }
 
 describe(`shader-f16 on ${where}`, () => {
-  afterAll(() => {
-    for (const be of [f16, plain]) if (!('unavailable' in be)) be.destroy();
-  });
+  afterAll(() => destroy(f16, plain));
   it.skipIf(reason !== '' && !required)(
     'an adapter with shader-f16 is available, and its f16 decoders are exact',
     () => {
