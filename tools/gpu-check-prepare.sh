@@ -6,9 +6,11 @@
 #   node.xz          this machine's `node` binary, xz-compressed
 #   bundle.tar.xz    the packages' built dist/ folders plus the part of node_modules the check runs:
 #                    vitest, webgpu (Dawn, linux-x64 only), TF.js core + webgpu backend and everything
-#                    they depend on (npm query), the @fp8lm/* workspace links; no .d.ts, and no
+#                    they depend on, the workspaces' own dependencies (npm query), the @fp8lm/* workspace
+#                    links; no .d.ts, and no
 #                    source maps but the packages' own (vitest reads those)
-#   libvulkan1_*.deb Debian's Vulkan loader, for a machine that has the NVIDIA driver but no loader
+#   *.deb            Debian's Vulkan loader and glvnd libraries, for a machine that has the NVIDIA
+#                    driver but not these
 #   manifest.txt     what was packed, from which commit
 # Then carry `.gpu` to the GPU machine and run `bash tools/gpu-check.sh` there.
 # Usage: bash tools/gpu-check-prepare.sh [--no-build]
@@ -46,7 +48,8 @@ fi
 
 echo "packing node_modules (the check's dependency closure) and dist/"
 roots=':is(#vitest, #webgpu, #@tensorflow/tfjs-core, #@tensorflow/tfjs-backend-webgpu)'
-npm query "$roots, $roots *" |
+# ... and the packages' own runtime dependencies (gpt's: js-tiktoken, vega-lite, …), for the trainer runs.
+npm query "$roots, $roots *, .workspace *" |
   node -e '
     let s = "";
     process.stdin.on("data", (d) => (s += d)).on("end", () => {
@@ -64,13 +67,16 @@ tar -cf - \
   -T .gpu/closure.txt | xz -T0 -6 >.gpu/bundle.tar.xz.tmp
 mv .gpu/bundle.tar.xz.tmp .gpu/bundle.tar.xz
 
-echo "downloading libvulkan1 (amd64, the GPU machine's architecture)"
-rm -f .gpu/libvulkan1_*.deb
+# The device README's loader set: the Vulkan loader, and glvnd (NVIDIA's Vulkan driver links against
+# libGLdispatch.so.0) with its GL/EGL front ends. gpu-check.sh unpacks only what the machine lacks.
+loaders=(libvulkan1 libglvnd0 libegl1 libgl1 libglx0 libopengl0 libgles2)
+echo "downloading ${loaders[*]} (amd64, the GPU machine's architecture)"
+rm -f .gpu/*.deb
 lists=/tmp/fp8lm-apt-amd64
 mkdir -p "$lists/partial"
 apt=(-oAPT::Architecture=amd64 -oAPT::Architectures=amd64 "-oDir::State::Lists=$lists" -oAPT::Sandbox::User=root)
 apt-get "${apt[@]}" -qq update
-(cd .gpu && apt-get "${apt[@]}" -qq download libvulkan1)
+(cd .gpu && apt-get "${apt[@]}" -qq download "${loaders[@]}")
 
 {
   echo "prepared: $(date -u +%Y-%m-%dT%H:%M:%SZ)"
@@ -79,6 +85,6 @@ apt-get "${apt[@]}" -qq update
   ls -l .gpu | tail -n +2
 } >.gpu/manifest.txt
 cat .gpu/manifest.txt
-total=$(du -cm .gpu/node.xz .gpu/bundle.tar.xz .gpu/libvulkan1_*.deb | tail -1 | cut -f1)
+total=$(du -cm .gpu/node.xz .gpu/bundle.tar.xz .gpu/*.deb | tail -1 | cut -f1)
 echo "total ${total} MiB to carry (limit: 64 MiB with the working tree)"
 if [ "$total" -gt 58 ]; then echo "warning: .gpu/ may be too large to carry" >&2; fi

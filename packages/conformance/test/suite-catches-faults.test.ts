@@ -1,4 +1,5 @@
 import { conformanceCases, runConformance } from '@fp8lm/conformance';
+import { FORMATS } from '@fp8lm/fp8-format';
 import { CpuTensor, createCpuBackend } from '@fp8lm/kernels-cpu';
 import type { Backend, CodeDType, DeviceTensor, QuantizeOptions } from '@fp8lm/tensor-interface';
 import { describe, expect, it } from 'vitest';
@@ -27,7 +28,7 @@ async function failures(backend: Backend, op: string): Promise<string[]> {
 describe('the conformance suite catches faults', () => {
   it('has cases for every format and optimizer op', () => {
     const ops = new Set(conformanceCases.map((c) => c.op));
-    for (const op of ['amax', 'dequantize', 'memory', 'quantize', 'adamw', 'sumSquares'])
+    for (const op of ['amax', 'countCodes', 'dequantize', 'memory', 'quantize', 'adamw', 'sumSquares'])
       expect(ops).toContain(op);
   });
 
@@ -58,6 +59,31 @@ describe('the conformance suite catches faults', () => {
       },
     }));
     expect((await failures(faulty, 'amax')).join()).toMatch(/expected NaN, found 5/);
+  });
+
+  it('catches a countCodes that forgets infinities, or counts NaN codes as zeros', async () => {
+    const noInf = withFault((cpu) => ({
+      countCodes(src, out, index = 0) {
+        cpu.countCodes(src, out, index);
+        const codes = (src as unknown as { data: Uint8Array | Uint16Array }).data;
+        const fmt = FORMATS[src.dtype as CodeDType];
+        const inf = fmt.infinityCode;
+        const o = (out as unknown as { data: Int32Array }).data;
+        if (inf !== null) for (const c of codes) if ((c & ~(1 << (fmt.bits - 1))) === inf) o[index + 1]--;
+      },
+    }));
+    expect((await failures(noInf, 'countCodes')).join()).toMatch(/countCodes e5m2.*counts: index/);
+    const nanAsZero = withFault((cpu) => ({
+      countCodes(src, out, index = 0) {
+        cpu.countCodes(src, out, index);
+        // Linear's old test, (code & 0x7f) === 0: FNUZ's NaN 0x80 looks like a zero.
+        if (src.dtype !== 'e4m3fnuz') return;
+        const codes = (src as unknown as { data: Uint8Array }).data;
+        const o = (out as unknown as { data: Int32Array }).data;
+        o[index] = codes.filter((c) => (c & 0x7f) === 0).length;
+      },
+    }));
+    expect((await failures(nanAsZero, 'countCodes')).join()).toMatch(/countCodes e4m3fnuz/);
   });
 
   it('catches a dequantize that multiplies in float64 without rounding the scale', async () => {

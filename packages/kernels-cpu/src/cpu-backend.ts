@@ -26,6 +26,7 @@ import { amax } from './ops/amax.js';
 import { attentionBackward, attentionForward } from './ops/attention.js';
 import { biasAdd, biasBackward } from './ops/bias.js';
 import { computeScale } from './ops/compute-scale.js';
+import { countCodes } from './ops/count-codes.js';
 import { crossEntropyBackward, crossEntropyForward } from './ops/cross-entropy.js';
 import { dequantize } from './ops/dequantize.js';
 import { embeddingBackward, embeddingForward } from './ops/embedding.js';
@@ -51,6 +52,7 @@ export class CpuBackend implements Backend {
   readonly quantize: typeof quantize = quantize;
   readonly dequantize = dequantize;
   readonly amax = amax;
+  readonly countCodes = countCodes;
   readonly computeScale = computeScale;
   readonly quantizeBlocks = quantizeBlocks;
   /** True when the hot ops (GEMM, LayerNorm, attention, GELU, byte casts) run on the native fast path. */

@@ -20,6 +20,7 @@ import { amax } from './ops/amax.js';
 import { attentionBackward, attentionForward } from './ops/attention.js';
 import { biasAdd, biasBackward } from './ops/bias.js';
 import { computeScale } from './ops/compute-scale.js';
+import { countCodes } from './ops/count-codes.js';
 import { crossEntropyBackward, crossEntropyForward } from './ops/cross-entropy.js';
 import { dequantize } from './ops/dequantize.js';
 import { embeddingBackward, embeddingForward } from './ops/embedding.js';
@@ -100,6 +101,7 @@ export class WebGpuBackend implements Backend {
   quantize: Backend['quantize'] = (...a) => quantize(this.#ctx, ...a);
   dequantize: Backend['dequantize'] = (...a) => dequantize(this.#ctx, ...a);
   amax: Backend['amax'] = (...a) => amax(this.#ctx, ...a);
+  countCodes: Backend['countCodes'] = (...a) => countCodes(this.#ctx, ...a);
   computeScale: Backend['computeScale'] = (...a) => computeScale(this.#ctx, ...a);
   quantizeBlocks: Backend['quantizeBlocks'] = (...a) => quantizeBlocks(this.#ctx, ...a);
   // GEMM

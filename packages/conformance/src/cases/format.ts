@@ -1,6 +1,7 @@
 import {
   amax as amaxRef,
   counterUniform,
+  decode,
   dequantize as dequantizeRef,
   E4M3,
   type FloatFormat,
@@ -8,7 +9,11 @@ import {
   quantizeMX,
   quantize as quantizeRef,
 } from '@fp8lm/fp8-format';
-import { quantizeBlocks as referenceBlocks, computeScale as referenceComputeScale } from '@fp8lm/scaling';
+import {
+  countSaturated,
+  quantizeBlocks as referenceBlocks,
+  computeScale as referenceComputeScale,
+} from '@fp8lm/scaling';
 import { allocStorage, type Backend } from '@fp8lm/tensor-interface';
 import {
   type ConformanceCase,
@@ -133,6 +138,48 @@ const amaxCases: ConformanceCase[] = [
     },
   },
 ];
+
+/** Every code of the format once (in a shuffled order), then `extra` random codes. */
+function codeSample(fmt: FloatFormat, extra: number, seed: number): Uint8Array | Uint16Array {
+  const n = 2 ** fmt.bits;
+  const codes = allocStorage(fmt.name, n + extra) as Uint8Array | Uint16Array;
+  const rand = lcg(seed);
+  for (let c = 0; c < n; c++) codes[c] = c;
+  for (let i = n - 1; i > 0; i--) {
+    const j = Math.floor(rand() * (i + 1));
+    [codes[i], codes[j]] = [codes[j], codes[i]];
+  }
+  for (let i = n; i < codes.length; i++) codes[i] = Math.floor(rand() * n);
+  return codes;
+}
+
+const countCodesCases: ConformanceCase[] = Object.values(FORMATS).map(
+  (fmt): ConformanceCase => ({
+    op: 'countCodes',
+    name: `countCodes ${fmt.name}: zeros as decode, saturation as @fp8lm/scaling countSaturated, sizes 0..100k`,
+    async run(backend) {
+      const big = codeSample(fmt, 100_003, fmt.bits);
+      const inputs = [big, big.subarray(0, 1), big.subarray(0, 3), big.subarray(0, 0), big.subarray(5, 4102)];
+      // Slots 2i, 2i + 1 per input, between sentinels that must stay as they are.
+      const out = backend.upload(
+        'i32',
+        [2 * inputs.length + 2],
+        new Int32Array(2 * inputs.length + 2).fill(-7),
+      );
+      const tensors = inputs.map((codes) => backend.upload(fmt.name, [codes.length], codes));
+      for (const [i, t] of tensors.entries()) backend.countCodes(t, out, 2 * i + 1);
+      const expected = new Int32Array(2 * inputs.length + 2).fill(-7);
+      for (const [i, codes] of inputs.entries()) {
+        let zeros = 0;
+        for (const c of codes) if (decode(fmt, c) === 0) zeros++;
+        expected[2 * i + 1] = zeros;
+        expected[2 * i + 2] = countSaturated(fmt, codes);
+      }
+      expectCodesEqual(await backend.read(out), expected, 'counts');
+      for (const t of [...tensors, out]) backend.dispose(t);
+    },
+  }),
+);
 
 const computeScaleCases: ConformanceCase[] = [
   {
@@ -290,17 +337,28 @@ const errorCases: ConformanceCase[] = [
         'negative scaleInv',
       );
       expectThrows(() => backend.amax(x, f, 4), RangeError, 'index', 'amax index outside');
+      const counts = backend.alloc('i32', [4]);
+      expectThrows(() => backend.countCodes(x as never, counts), TypeError, 'src', 'countCodes of f32');
+      expectThrows(() => backend.countCodes(q, f as never), TypeError, 'out', 'countCodes into f32');
+      expectThrows(
+        () => backend.countCodes(q, counts, 3),
+        RangeError,
+        'index',
+        'countCodes index + 1 outside',
+      );
+      backend.dispose(counts);
       for (const t of [x, q, q3, f]) backend.dispose(t);
     },
   },
 ];
 
-/** Format ops: quantize (every format, scale, saturation mode), stochastic rounding, dequantize, amax. Bit-exact. */
+/** Format ops: quantize (every format, scale, saturation mode), stochastic rounding, dequantize, amax, countCodes. Bit-exact. */
 export const formatCases: ConformanceCase[] = [
   ...quantizeCases,
   ...stochasticCases,
   ...dequantizeCases,
   ...amaxCases,
+  ...countCodesCases,
   ...computeScaleCases,
   ...quantizeBlocksCases,
   ...orderingCases,

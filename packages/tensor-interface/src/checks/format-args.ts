@@ -68,6 +68,24 @@ export function formatAmaxArgs<T extends DeviceTensor>(
   return { src: s, out: o };
 }
 
+/** Checks `countCodes`'s tensors: a code-dtype `src`, an i32 `out` with slots `index` and `index + 1`. */
+export function formatCountCodesArgs<T extends DeviceTensor>(
+  own: OwnTensor<T>,
+  src: DeviceTensor,
+  out: DeviceTensor,
+  index: number,
+): { readonly src: T; readonly srcDtype: CodeDType; readonly out: T } {
+  const s = own(src, 'src', CODE_DTYPES);
+  const o = own(out, 'out', ['i32']);
+  if (!Number.isInteger(index) || index < 0 || index + 1 >= o.size) {
+    const range = o.size < 2 ? `none: out has ${o.size} element(s), 2 needed` : `0..${o.size - 2}`;
+    throw new RangeError(
+      `index: out[index] and out[index + 1] must exist: expected an integer in ${range}, found ${index}`,
+    );
+  }
+  return { src: s, srcDtype: s.dtype as CodeDType, out: o };
+}
+
 /** `computeScale`'s arguments, checked, with the options' defaults filled in. */
 export interface FormatComputeScaleArgs<T extends DeviceTensor> {
   readonly amax: T;

@@ -46,7 +46,7 @@ export interface QuantizeBlocksOptions {
   scaleType?: 'f32' | 'pow2';
 }
 
-/** Format ops: quantize with fused amax, dequantize, amax, current scaling on the device. Bit-exact with @fp8lm/fp8-format on every backend. */
+/** Format ops: quantize with fused amax, dequantize, amax, code counts, current scaling on the device. Bit-exact with @fp8lm/fp8-format on every backend. */
 export interface FormatOps {
   /** `dst[i] = encode(fround(src[i] * scale))`, with the source's amax fused in (see {@link QuantizeOptions}). */
   quantize(src: DeviceTensor<'f32'>, dst: DeviceTensor<CodeDType>, options?: QuantizeOptions): void;
@@ -54,6 +54,12 @@ export interface FormatOps {
   dequantize(src: DeviceTensor<CodeDType>, dst: DeviceTensor<'f32'>, options?: DequantizeOptions): void;
   /** Writes `max |src[i]|` (NaN if any element is NaN, 0 for an empty tensor) to `out[index]`. */
   amax(src: DeviceTensor<'f32'>, out: DeviceTensor<'f32'>, index?: number): void;
+  /**
+   * The FP8 diagnostics' counts without reading the codes back: writes to `out[index]` how many codes
+   * of `src` decode to ±0 (underflow), and to `out[index + 1]` how many sit at ±maxFinite or ±infinity
+   * (saturation). NaN codes count in neither. A trainer reads a few integers per step, not the tensor.
+   */
+  countCodes(src: DeviceTensor<CodeDType>, out: DeviceTensor<'i32'>, index?: number): void;
   /**
    * Current per-tensor scaling without a host round trip: `scale[0] = fround(fround(fpMax·2^-margin) /
    * amax[amaxIndex])` clamped to [2^-127, FLT_MAX], and `scaleInv[0] = fround(1 / scale[0])`. A zero or
