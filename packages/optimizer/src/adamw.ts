@@ -147,14 +147,22 @@ export class AdamW {
         `grad: "${name}" needs an f32 tensor of ${p.size} elements, found ${src.dtype} × ${src.size}`,
       );
     }
-    const amaxOut = b.alloc('f32', [1]);
-    b.amax(src, amaxOut);
-    const amax = (await b.read(amaxOut))[0];
-    b.dispose(amaxOut);
-    p.gradAmax = amax;
-    p.gradScale = this.#scale(this.layout.grad, amax, p.gradScale);
-    if (p.grad.dtype === 'f32') b.copy(src, p.grad as DeviceTensor<'f32'>);
+    // Amax and scale are computed on the device (computeScale is @fp8lm/scaling's formula, bit for
+    // bit, keeping the previous scale for a zero or non-finite amax), so writing a gradient never
+    // waits for the device; step() reads every pending amax and scale at once.
+    const meta = p.gradMeta;
+    b.amax(src, meta.amax);
+    if (isScaled(this.layout.grad)) {
+      if (!p.gradPending) b.fill(meta.scale, p.gradScale);
+      b.computeScale(meta.amax, meta.scale, meta.scaleInv, {
+        fpMax: fpMax(this.layout.grad),
+        margin: this.#options.margin,
+      });
+      b.quantize(src, p.grad as DeviceTensor<'f16' | 'e4m3'>, { scale: meta.scale });
+    } else if (p.grad.dtype === 'f32') b.copy(src, p.grad as DeviceTensor<'f32'>);
     else b.quantize(src, p.grad as DeviceTensor<'f16' | 'e4m3'>, { scale: p.gradScale });
+    p.gradPending = true;
+    p.gradAmaxOverride = undefined;
     p.gradWritten = true;
     if (owned) b.dispose(src);
   }
@@ -182,6 +190,7 @@ export class AdamW {
       b.copy(tensor, p.grad as DeviceTensor);
       p.gradScale = 1 / scaleInv;
       p.gradAmax = amax;
+      p.gradPending = false;
       p.gradWritten = true;
       return;
     }
@@ -194,8 +203,27 @@ export class AdamW {
       b.dequantize(tensor as DeviceTensor<CodeDType>, f32, { scaleInv });
     }
     await this.writeGrad(name, f32);
-    if (!Number.isFinite(amax)) p.gradAmax = amax;
+    if (!Number.isFinite(amax)) p.gradAmaxOverride = amax;
     if (f32 !== tensor) b.dispose(f32);
+  }
+
+  /** Takes the amax and scale of every pending gradient from the device, in one wait. */
+  async #resolveGrads(params: readonly ParamState[]): Promise<void> {
+    const b = this.#backend;
+    const pending = params.filter((p) => p.gradPending);
+    const scaled = isScaled(this.layout.grad);
+    const values = await Promise.all(
+      pending.map((p) =>
+        Promise.all([b.read(p.gradMeta.amax), scaled ? b.read(p.gradMeta.scale) : undefined]),
+      ),
+    );
+    pending.forEach((p, i) => {
+      const [amax, scale] = values[i];
+      p.gradAmax = p.gradAmaxOverride ?? amax[0];
+      if (scale !== undefined) p.gradScale = scale[0];
+      p.gradPending = false;
+      p.gradAmaxOverride = undefined;
+    });
   }
 
   /** The tensors and scales of a parameter's state, as the fused kernels take them. */
@@ -221,6 +249,7 @@ export class AdamW {
   async step(): Promise<StepReport> {
     const b = this.#backend;
     const active = [...this.#params.values()].filter((p) => p.gradWritten);
+    await this.#resolveGrads(active);
     const t = this.#step + 1;
     const lr = this.#options.schedule(t);
     if (!(lr >= 0 && Number.isFinite(lr))) throw new RangeError(`lr: the schedule gave ${lr} for step ${t}`);
@@ -306,6 +335,7 @@ export class AdamW {
 
   /** The whole state (master weights, moments, scales, step) as typed arrays plus JSON metadata. */
   async stateDict(): Promise<OptimizerState> {
+    await this.#resolveGrads([...this.#params.values()]);
     return saveState(this.#backend, this.layout, { step: this.#step, skipped: this.#skipped }, [
       ...this.#params.values(),
     ]);

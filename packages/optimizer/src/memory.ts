@@ -18,7 +18,7 @@ export interface MemoryReport {
   readonly bytes: ComponentBytes;
   /** Bytes per parameter by component, plus `state` (master+grad+m+v) and `total` (state + scaling). */
   readonly bytesPerParam: ComponentBytes & { state: number; total: number };
-  /** Transient per-step scratch (amax slots, group statistics), not counted in `total`. */
+  /** Transient per-step scratch (amax slots, the gradients' device-side scales, group statistics), not counted in `total`. */
   readonly scratchBytes: number;
 }
 
@@ -37,7 +37,8 @@ export function memoryReport(layout: StateLayout, params: readonly ParamState[])
     bytes.m += bytesOf(p.m);
     bytes.v += bytesOf(p.v);
     bytes.scaling += 4 * scaledComponents;
-    scratch += bytesOf(p.stats);
+    scratch +=
+      bytesOf(p.stats) + bytesOf(p.gradMeta.amax) + bytesOf(p.gradMeta.scale) + bytesOf(p.gradMeta.scaleInv);
     if (p.vGroups) {
       bytes.scaling += bytesOf(p.vGroups.groupMax) + bytesOf(p.vGroups.exponent);
       scratch += bytesOf(p.vGroups.groupStats);

@@ -30,12 +30,21 @@ export interface ParamState {
   vGroups?: VGroups;
   /** Scratch for the stage-1 amaxes of master, m, v. */
   readonly stats: DeviceTensor<'f32'>;
+  /**
+   * The last written gradient's amax and (for a scaled gradient) its scale and scaleInv, computed on
+   * the device by `writeGrad`; `gradAmax`/`gradScale` take them at the next step (`gradPending`).
+   */
+  readonly gradMeta: { amax: DeviceTensor<'f32'>; scale: DeviceTensor<'f32'>; scaleInv: DeviceTensor<'f32'> };
   masterScale: number;
   gradScale: number;
   mScale: number;
   vScale: number;
   /** Amax of the gradient last written (NaN/Inf marks a non-finite gradient). */
   gradAmax: number;
+  /** `gradMeta` holds a gradient's amax and scale that the host has not read yet. */
+  gradPending: boolean;
+  /** A non-finite amax the caller gave for a pending gradient (a saturating cast hides it from `gradMeta`). */
+  gradAmaxOverride: number | undefined;
   gradWritten: boolean;
 }
 
@@ -68,18 +77,25 @@ export function allocParamState(
     v: alloc(storageDType(layout.v) as 'f32' | 'f16' | 'e4m3'),
     vGroups,
     stats: backend.alloc('f32', [3]),
+    gradMeta: {
+      amax: backend.alloc('f32', [1]),
+      scale: backend.alloc('f32', [1]),
+      scaleInv: backend.alloc('f32', [1]),
+    },
     masterScale: 1,
     gradScale: 1,
     mScale: 1,
     vScale: 1,
     gradAmax: 0,
+    gradPending: false,
+    gradAmaxOverride: undefined,
     gradWritten: false,
   };
 }
 
 /** Every device tensor a parameter holds, for dispose. */
 export function paramTensors(p: ParamState): DeviceTensor[] {
-  const list: DeviceTensor[] = [p.master, p.grad, p.m, p.v, p.stats];
+  const list: DeviceTensor[] = [p.master, p.grad, p.m, p.v, p.stats, ...Object.values(p.gradMeta)];
   if (p.vGroups) list.push(p.vGroups.groupMax, p.vGroups.exponent, p.vGroups.groupStats);
   return list;
 }

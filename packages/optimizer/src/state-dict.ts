@@ -137,6 +137,7 @@ export function loadState(
     }
     p.masterScale = saved.masterScale;
     p.gradScale = saved.gradScale;
+    p.gradPending = false;
     p.mScale = saved.mScale;
     p.vScale = saved.vScale;
     p.gradWritten = false;

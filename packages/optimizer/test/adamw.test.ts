@@ -1,5 +1,7 @@
+import { dequantize, E4M3, quantize } from '@fp8lm/fp8-format';
 import { createCpuBackend } from '@fp8lm/kernels-cpu';
 import { Adam, AdamW, type AdamWOptions, warmupCosine } from '@fp8lm/optimizer';
+import { computeScale } from '@fp8lm/scaling';
 import { describe, expect, it } from 'vitest';
 import { lcg } from './helpers/problems.js';
 
@@ -232,5 +234,59 @@ describe('bad input', () => {
     );
     await expect(opt.writeGrad('w', new Float32Array(5))).rejects.toThrow(/"w" has 4 elements, found 5/);
     await expect(opt.writeGrad('q', new Float32Array(4))).rejects.toThrow(/no parameter "q"/);
+  });
+});
+
+describe('writeGrad does not wait for the device', () => {
+  it('computes the gradient scale on the device, the same as @fp8lm/scaling on the host, read once per step', async () => {
+    const backend = createCpuBackend();
+    let reads = 0;
+    const counting = new Proxy(backend, {
+      get(target, key) {
+        if (key === 'read') {
+          return (t: Parameters<typeof backend.read>[0]) => {
+            reads++;
+            return target.read(t);
+          };
+        }
+        const value = Reflect.get(target, key, target);
+        return typeof value === 'function' ? value.bind(target) : value;
+      },
+    });
+    const opt = new AdamW(counting, { preset: 'O2', lr: 1e-2 });
+    const grads = randomArrays(5, { a: 64, b: 9, z: 5 }, 3e-3);
+    grads.z.fill(0); // a zero amax keeps the previous scale (1)
+    for (const [name, g] of Object.entries(grads)) opt.addParam(name, new Float32Array(g.length).fill(0.5));
+    for (const [name, g] of Object.entries(grads)) await opt.writeGrad(name, g);
+    expect(reads).toBe(0);
+    const report = await opt.step();
+    expect(report.skipped).toBe(false);
+    const state = await opt.stateDict();
+    for (const p of state.metadata.params) {
+      const amax = grads[p.name].reduce((m, x) => Math.max(m, Math.abs(x)), 0);
+      expect(p.gradScale, p.name).toBe(computeScale(448, amax, { previous: 1 }));
+    }
+    // The stored E4M3 gradients are the host's quantization with those scales: same global norm.
+    let sq = 0;
+    for (const p of state.metadata.params) {
+      const g = grads[p.name];
+      const codes = new Uint8Array(g.length);
+      quantize(E4M3, g, codes, { scale: p.gradScale });
+      const back = new Float32Array(g.length);
+      dequantize(E4M3, codes, back, { scaleInv: 1 / p.gradScale });
+      for (const x of back) sq += x * x;
+    }
+    expect(report.gradNorm / Math.sqrt(sq)).toBeCloseTo(1, 6);
+    opt.dispose();
+  });
+
+  it('a non-finite gradient still skips the step', async () => {
+    const opt = new AdamW(createCpuBackend(), { preset: 'O2', lr: 1e-2 });
+    opt.addParam('w', new Float32Array([1, 2, 3]));
+    await opt.writeGrad('w', new Float32Array([0.1, Number.POSITIVE_INFINITY, 0.2]));
+    const report = await opt.step();
+    expect(report.skipped).toBe(true);
+    expect(report.reason).toMatch(/non-finite gradient in "w" \(amax Infinity\)/);
+    opt.dispose();
   });
 });

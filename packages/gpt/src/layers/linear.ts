@@ -439,8 +439,9 @@ export class Linear {
   /** The last backward's weight gradient (f32, or E4M3 with its scale) and the amax of its unscaled values. */
   async weightGrad(): Promise<WeightGrad & { amax: number }> {
     if (this.#dw === null) throw new Error(`${this.name}: weightGrad called before backward`);
-    const amax = (await this.#b.read(this.#amax))[LINEAR_TENSORS.indexOf('dw')];
-    return { tensor: this.#dw.tensor, scaleInv: await this.#scalar(this.#dw.scaleInv), amax };
+    const { tensor, scaleInv } = this.#dw;
+    const [amaxes, decode] = await Promise.all([this.#b.read(this.#amax), this.#scalar(scaleInv)]);
+    return { tensor, scaleInv: decode, amax: amaxes[LINEAR_TENSORS.indexOf('dw')] };
   }
 
   /** Once per step, after backward: records this step's amaxes and updates the scales (the recipe decides how). */

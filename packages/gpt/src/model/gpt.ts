@@ -375,7 +375,8 @@ export class GPT {
 
   /** Once per step, after backward: every linear layer reads its amaxes and updates its scales. */
   async endStep(): Promise<void> {
-    for (const linear of this.linears.values()) await linear.endStep();
+    // Each layer records its own work and reads, so all of them wait for the device together.
+    await Promise.all([...this.linears.values()].map((linear) => linear.endStep()));
   }
 
   /** The logits `[B, T, V]` of the last forward pass. */

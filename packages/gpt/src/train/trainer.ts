@@ -214,9 +214,14 @@ export class Trainer {
   /** Hands every gradient to the optimizer: FP8 weight gradients with their decode multipliers (μ included). */
   async #writeGradients(): Promise<void> {
     const opt = this.optimizer;
-    for (const spec of this.model.specs) {
-      if (spec.kind === 'linear') {
-        const g = await this.model.linearGrad(spec.name);
+    const specs = this.model.specs;
+    // Every linear layer's amax and scale in one wait for the device, not one per layer.
+    const linearGrads = await Promise.all(
+      specs.map((spec) => (spec.kind === 'linear' ? this.model.linearGrad(spec.name) : undefined)),
+    );
+    for (const [i, spec] of specs.entries()) {
+      const g = linearGrads[i];
+      if (g !== undefined) {
         await opt.writeScaledGrad(spec.name, { tensor: g.tensor, scaleInv: g.scaleInv, amax: g.amax });
       } else {
         await opt.writeGrad(spec.name, this.model.paramGrad(spec.name));
