@@ -12,7 +12,7 @@ import {
   viewArgs,
 } from '@fp8lm/tensor-interface';
 import { asCpu, assertSameSize, CpuTensor } from './cpu-tensor.js';
-import { geluBackwardFast, geluForwardFast, quantizeFast } from './fast/elementwise.js';
+import { countCodesFast, geluBackwardFast, geluForwardFast, quantizeFast } from './fast/elementwise.js';
 import {
   attentionBackwardFast,
   attentionForwardFast,
@@ -52,10 +52,10 @@ export class CpuBackend implements Backend {
   readonly quantize: typeof quantize = quantize;
   readonly dequantize = dequantize;
   readonly amax = amax;
-  readonly countCodes = countCodes;
+  readonly countCodes: typeof countCodes = countCodes;
   readonly computeScale = computeScale;
   readonly quantizeBlocks = quantizeBlocks;
-  /** True when the hot ops (GEMM, LayerNorm, attention, GELU, byte casts) run on the native fast path. */
+  /** True when the hot ops (GEMM, LayerNorm, attention, GELU, casts, code counts) run on the native fast path. */
   readonly fast: boolean;
   readonly gemm: typeof gemm;
   readonly adamwStats = adamwStats;
@@ -91,6 +91,7 @@ export class CpuBackend implements Backend {
       // The other hot ops of a training step (src/fast/layers.ts, src/fast/elementwise.ts); everything
       // else stays TypeScript.
       this.quantize = quantizeFast;
+      this.countCodes = countCodesFast;
       this.geluForward = geluForwardFast;
       this.geluBackward = geluBackwardFast;
       this.layernormForward = layernormForwardFast;

@@ -308,6 +308,29 @@ napi_value GeluBackward(napi_env env, napi_callback_info info) {
   return nullptr;
 }
 
+// countCodes(codes, classes, out, index): out[index], out[index + 1] = the zero and saturated counts
+napi_value CountCodes(napi_env env, napi_callback_info info) {
+  init_defaults();
+  napi_value a[4];
+  if (!get_args(env, info, a)) return nullptr;
+  View codes, classes, out;
+  if (!typed(env, a[0], codes) || (codes.type != napi_uint8_array && codes.type != napi_uint16_array))
+    return throw_error(env, "codes: expected a Uint8Array or a Uint16Array");
+  const bool wide = codes.type == napi_uint16_array;
+  if (!typed(env, a[1], classes) || classes.type != napi_uint8_array || classes.length < (wide ? 65536u : 256u))
+    return throw_error(env, "classes: expected a Uint8Array with an entry for every stored code");
+  const double index = number(env, a[3]);
+  if (!typed(env, a[2], out) || out.type != napi_int32_array || !(index >= 0) || index + 1 >= out.length)
+    return throw_error(env, "out: expected an Int32Array with slots index and index + 1");
+  long counts[2];
+  fp8lm::count_codes(codes.data, wide, static_cast<long>(codes.length), static_cast<const uint8_t*>(classes.data),
+                     counts, current_threads);
+  int32_t* o = static_cast<int32_t*>(out.data) + static_cast<long>(index);
+  o[0] = static_cast<int32_t>(counts[0]);
+  o[1] = static_cast<int32_t>(counts[1]);
+  return nullptr;
+}
+
 // quantizeTable8(src, dst, table, scale) -> amax
 napi_value QuantizeTable8(napi_env env, napi_callback_info info) {
   init_defaults();
@@ -412,11 +435,12 @@ NAPI_MODULE_INIT() {
       {"geluBackward", nullptr, GeluBackward, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"quantizeTable8", nullptr, QuantizeTable8, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"quantizeHalf", nullptr, QuantizeHalf, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
+      {"countCodes", nullptr, CountCodes, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
   };
   napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
   // Version of the JS <-> C calling convention; src/fast/native.ts refuses an addon with another one.
   napi_value abi;
-  napi_create_int32(env, 3, &abi);
+  napi_create_int32(env, 4, &abi);
   napi_set_named_property(env, exports, "abi", abi);
   return exports;
 }

@@ -121,6 +121,27 @@ double cast_with_amax(const float* src, Dst* dst, long n, double scale, int thre
 
 }  // namespace
 
+void count_codes(const void* codes, bool wide, long n, const uint8_t* classes, long counts[2], int threads) {
+  std::vector<long> zeros(64, 0);
+  std::vector<long> saturated(64, 0);
+  for_all(n, threads, [&](int id, long lo, long hi) {
+    long z = 0;
+    long s = 0;
+    for (long i = lo; i < hi; i++) {
+      const uint8_t c = classes[wide ? static_cast<const uint16_t*>(codes)[i] : static_cast<const uint8_t*>(codes)[i]];
+      z += c & 1;
+      s += c >> 1;
+    }
+    zeros[id] += z;
+    saturated[id] += s;
+  });
+  counts[0] = counts[1] = 0;
+  for (int i = 0; i < 64; i++) {
+    counts[0] += zeros[i];
+    counts[1] += saturated[i];
+  }
+}
+
 double quantize_half(const float* src, uint16_t* dst, long n, double scale, bool bf16, bool saturate, int threads) {
   if (bf16) return cast_with_amax(src, dst, n, scale, threads, [&](uint32_t b) { return bfloat16_bits(b, saturate); });
   return cast_with_amax(src, dst, n, scale, threads, [&](uint32_t b) { return half_bits(b, saturate); });

@@ -1,5 +1,5 @@
 // Fast paths of the element-wise ops that dominate an FP8 training step after the GEMMs: GELU forward
-// and backward, and the casts to byte formats (table-driven), f16 and bf16 with their fused amax (same
+// and backward, the FP8 diagnostics' code counts, and the casts to byte formats (table-driven), f16 and bf16 with their fused amax (same
 // semantics as src/ops/gelu.ts and fp8-format's quantize; `scale` must be a float32 value).
 #pragma once
 
@@ -20,5 +20,9 @@ double quantize_table8(const float* src, uint8_t* dst, const uint8_t* table, lon
 // fp8-format's float32BitsToHalf / float32BitsToBFloat16 semantics (NaN → 0x7fff; past the largest
 // finite: ±max with `saturate`, else ±inf). Returns max |src[i]| as quantize_table8 does.
 double quantize_half(const float* src, uint16_t* dst, long n, double scale, bool bf16, bool saturate, int threads);
+
+// Sums classes[codes[i]] over the codes of a byte format (u8) or a 16-bit format (u16): class 1 counts
+// into zeros, class 2 into saturated, 0 into neither (kernels-cpu's countCodes, its class table).
+void count_codes(const void* codes, bool wide, long n, const uint8_t* classes, long counts[2], int threads);
 
 }  // namespace fp8lm

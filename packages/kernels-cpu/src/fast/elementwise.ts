@@ -2,6 +2,7 @@ import { encodeTable, quantize as quantizeHost, resolveFormat } from '@fp8lm/fp8
 import {
   type CodeDType,
   type DeviceTensor,
+  formatCountCodesArgs,
   formatQuantizeArgs,
   geluBackwardArgs,
   geluForwardArgs,
@@ -9,11 +10,12 @@ import {
 } from '@fp8lm/tensor-interface';
 import { asCpu, type CpuTensor } from '../cpu-tensor.js';
 import { cpuLayer } from '../layer-checks.js';
+import { classesOf } from '../ops/count-codes.js';
 import { quantize } from '../ops/quantize.js';
 import { scaleValue } from '../scale-arg.js';
 import { requireNative } from './native.js';
 
-// Fast paths of GELU and of the casts to byte formats, f16 and bf16: the same contract as the reference ops in
+// Fast paths of GELU, of the FP8 diagnostics' code counts and of the casts to byte formats, f16 and bf16: the same contract as the reference ops in
 // src/ops/{gelu,quantize}.ts, run by the native addon on every core. GELU computes the reference's
 // double-precision expression; the byte cast indexes fp8-format's own encode table and the 16-bit casts
 // follow its integer conversions, so the codes are the reference's bit for bit.
@@ -36,6 +38,17 @@ export function geluBackwardFast(
 ): void {
   const { D, X, DX } = geluBackwardArgs(cpuLayer, dout, x, dx);
   requireNative().geluBackward(D.data, X.data, DX.data, X.data.length);
+}
+
+/** Fast `countCodes` (the reference's class table, summed on every core); see the reference for the contract. */
+export function countCodesFast(src: DeviceTensor<CodeDType>, out: DeviceTensor<'i32'>, index = 0): void {
+  const { src: s, srcDtype, out: o } = formatCountCodesArgs(asCpu, src, out, index);
+  requireNative().countCodes(
+    s.data as Uint8Array | Uint16Array,
+    classesOf(srcDtype),
+    o.data as Int32Array,
+    index,
+  );
 }
 
 /**

@@ -3,7 +3,7 @@
 // imports (with the TypeScript reference only) where there is no addon or no Node.
 
 /** The calling convention this wrapper speaks; the addon reports its own as `abi`. */
-const ABI = 3;
+const ABI = 4;
 
 /** What the loaded addon runs with. */
 export interface FastPathInfo {
@@ -102,6 +102,8 @@ export interface NativeAddon {
   quantizeTable8(src: Float32Array, dst: Uint8Array, table: Uint8Array, scale: number): number;
   /** Cast to f16 (bf16 when `bf16`) with the amax of `src` fused in; returns the amax. */
   quantizeHalf(src: Float32Array, dst: Uint16Array, scale: number, bf16: boolean, saturate: boolean): number;
+  /** `out[index]`, `out[index + 1]` = the codes whose class is 1 (zero) and 2 (saturated). */
+  countCodes(codes: Uint8Array | Uint16Array, classes: Uint8Array, out: Int32Array, index: number): void;
 }
 
 interface NodeLike {

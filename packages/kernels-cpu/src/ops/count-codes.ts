@@ -7,7 +7,8 @@ const ZERO = 1;
 const AT_MAX = 2;
 const classes = new Map<CodeDType, Uint8Array>();
 
-function classesOf(dtype: CodeDType): Uint8Array {
+/** The class table of a code dtype, indexed by the stored element (shared with the native fast path). */
+export function classesOf(dtype: CodeDType): Uint8Array {
   let table = classes.get(dtype);
   if (table === undefined) {
     const fmt = FORMATS[dtype];
