@@ -10,17 +10,32 @@ const UNIFORM = 0x40;
 const STORAGE = 0x80;
 const SHADER_STAGE_COMPUTE = 0x4;
 
-/** One storage binding of a dispatch: a tensor (or raw buffer) and whether the shader writes it. */
+/**
+ * One storage binding of a dispatch: a tensor (or raw buffer) and whether the shader writes it; a
+ * {@link BufferSlice} binds only its range.
+ */
 export interface BufferBinding {
   readonly buffer: GPUBuffer;
   readonly access: 'read' | 'read_write';
+  readonly offset?: number;
+  readonly size?: number;
 }
 
-/** A GPU buffer, or what holds one (a tensor, its storage). */
-export type Bindable = GPUBuffer | { readonly buffer: GPUBuffer };
+/** A range of a buffer: the read-only data of one dispatch in the batch's arena ({@link GpuContext.scalars}). */
+export interface BufferSlice {
+  readonly buffer: GPUBuffer;
+  readonly offset: number;
+  readonly size: number;
+}
+
+/** A GPU buffer, what holds one (a tensor, its storage), or a slice of one. */
+export type Bindable = GPUBuffer | { readonly buffer: GPUBuffer } | BufferSlice;
 
 function bindings(access: BufferBinding['access'], xs: readonly Bindable[]): BufferBinding[] {
-  return xs.map((x) => ({ buffer: 'buffer' in x ? x.buffer : x, access }));
+  return xs.map((x) => {
+    if ('offset' in x) return { buffer: x.buffer, access, offset: x.offset, size: x.size };
+    return { buffer: 'buffer' in x ? x.buffer : x, access };
+  });
 }
 
 /** Read-only storage bindings of `xs`, in order (a dispatch's `buffers`). */
@@ -57,6 +72,14 @@ interface CachedPipeline {
 const DISPATCHES_PER_SUBMIT = 64;
 
 /**
+ * Bytes of one arena buffer: the uniform blocks and scalar vectors of a batch of dispatches (at most
+ * two slices of one offset alignment, 256 bytes on most devices, per dispatch), so a batch of 64 fits
+ * in one. Data larger than {@link ARENA_SLICE_MAX} gets a buffer of its own.
+ */
+const ARENA_BYTES = 64 * 1024;
+const ARENA_SLICE_MAX = 4096;
+
+/**
  * Everything the op files share: the device, the command encoder that records enqueued work, the
  * pipeline cache, the tensor buffer pool and the small transient buffers (uniforms, scale vectors).
  * Ops call {@link dispatch}; `read` and `synchronize` submit and wait.
@@ -70,8 +93,14 @@ export class GpuContext {
    */
   shaderF16 = false;
   #encoder: GPUCommandEncoder | null = null;
+  /** The compute pass that consecutive dispatches share (each dispatch is its own usage scope). */
+  #pass: GPUComputePassEncoder | null = null;
   #recorded = 0;
   #transient: GPUBuffer[] = [];
+  /** The arena being filled (mapped), and the ones filled before it since the last submit. */
+  #arena: { buffer: GPUBuffer; bytes: Uint8Array; used: number } | null = null;
+  #fullArenas: GPUBuffer[] = [];
+  readonly #sliceAlign: number;
   #pipelines = new Map<string, CachedPipeline>();
   #error: string | null = null;
   #lost: string | null = null;
@@ -79,6 +108,10 @@ export class GpuContext {
   constructor(readonly device: GPUDevice) {
     this.pool = new BufferPool(device);
     this.maxWorkgroupsPerDimension = device.limits.maxComputeWorkgroupsPerDimension;
+    this.#sliceAlign = Math.max(
+      device.limits.minUniformBufferOffsetAlignment,
+      device.limits.minStorageBufferOffsetAlignment,
+    );
     device.addEventListener('uncapturederror', (event) => {
       const message = (event as GPUUncapturedErrorEvent).error.message;
       this.#error ??= message;
@@ -88,11 +121,24 @@ export class GpuContext {
     });
   }
 
-  /** The open command encoder (a new one after each submit). */
+  /**
+   * The open command encoder (a new one after each submit), for copies and clears: it ends the open
+   * compute pass first, since those cannot be recorded inside one.
+   */
   get encoder(): GPUCommandEncoder {
+    this.#endPass();
+    return this.#openEncoder();
+  }
+
+  #openEncoder(): GPUCommandEncoder {
     this.#checkLost();
     this.#encoder ??= this.device.createCommandEncoder();
     return this.#encoder;
+  }
+
+  #endPass(): void {
+    this.#pass?.end();
+    this.#pass = null;
   }
 
   /** The keys of the pipelines built so far (one per shader variant). */
@@ -110,17 +156,18 @@ export class GpuContext {
     const [x, y = 1, z = 1] = d.workgroups;
     if (x === 0 || y === 0 || z === 0) return;
     const { pipeline, layout } = this.#pipeline(d);
-    const uniforms = this.transientBuffer(d.uniforms.pack(d.values), UNIFORM);
-    const entries: GPUBindGroupEntry[] = [{ binding: 0, resource: { buffer: uniforms } }];
+    const uniforms = this.#slice(d.uniforms.pack(d.values));
+    const entries: GPUBindGroupEntry[] = [{ binding: 0, resource: uniforms }];
     d.buffers.forEach((b, i) => {
-      entries.push({ binding: i + 1, resource: { buffer: b.buffer } });
+      const resource =
+        b.offset === undefined ? { buffer: b.buffer } : { buffer: b.buffer, offset: b.offset, size: b.size };
+      entries.push({ binding: i + 1, resource });
     });
     const group = this.device.createBindGroup({ layout, entries });
-    const pass = this.encoder.beginComputePass();
-    pass.setPipeline(pipeline);
-    pass.setBindGroup(0, group);
-    pass.dispatchWorkgroups(x, y, z);
-    pass.end();
+    this.#pass ??= this.#openEncoder().beginComputePass();
+    this.#pass.setPipeline(pipeline);
+    this.#pass.setBindGroup(0, group);
+    this.#pass.dispatchWorkgroups(x, y, z);
     if (++this.#recorded >= DISPATCHES_PER_SUBMIT) this.flush();
   }
 
@@ -144,7 +191,7 @@ export class GpuContext {
     args: readonly (ScaleArg | undefined)[],
     names: readonly string[],
     fallback?: readonly number[],
-  ): GPUBuffer {
+  ): BufferSlice {
     const host = new Float32Array(Math.max(4, args.length));
     const copies: [GPUBuffer, number][] = [];
     args.forEach((arg, i) => {
@@ -152,9 +199,43 @@ export class GpuContext {
       else if (typeof arg === 'number') host[i] = arg;
       else copies.push([checkScaleTensor(arg, names[i], asGpu).buffer, i]);
     });
-    const buffer = this.transientBuffer(host.buffer, STORAGE | COPY_DST);
-    for (const [src, i] of copies) this.encoder.copyBufferToBuffer(src, 0, buffer, i * 4, 4);
-    return buffer;
+    const slice = this.#slice(host.buffer);
+    for (const [src, i] of copies)
+      this.encoder.copyBufferToBuffer(src, 0, slice.buffer, slice.offset + i * 4, 4);
+    return slice;
+  }
+
+  /**
+   * Read-only data for one dispatch (a uniform block, a scalar vector) as a slice of the batch's arena:
+   * one buffer per batch instead of one or two per dispatch (creating and destroying those was a third
+   * of the cost of recording a small op). The arena stays mapped while it fills, is unmapped at submit
+   * and destroyed after it; a full one is kept to that submit too, since slices already handed out
+   * (scalars before their dispatch) must stay valid.
+   */
+  #slice(data: ArrayBuffer): BufferSlice {
+    const size = Math.max(16, Math.ceil(data.byteLength / 4) * 4);
+    if (size > ARENA_SLICE_MAX) {
+      return { buffer: this.transientBuffer(data, UNIFORM | STORAGE | COPY_DST), offset: 0, size };
+    }
+    let arena = this.#arena;
+    if (arena !== null && arena.used + size > ARENA_BYTES) {
+      arena.buffer.unmap();
+      this.#fullArenas.push(arena.buffer);
+      arena = null;
+    }
+    if (arena === null) {
+      const buffer = this.device.createBuffer({
+        size: ARENA_BYTES,
+        usage: UNIFORM | STORAGE | COPY_DST,
+        mappedAtCreation: true,
+      });
+      arena = { buffer, bytes: new Uint8Array(buffer.getMappedRange()), used: 0 };
+      this.#arena = arena;
+    }
+    const offset = arena.used;
+    arena.bytes.set(new Uint8Array(data), offset);
+    arena.used = Math.ceil((offset + size) / this.#sliceAlign) * this.#sliceAlign;
+    return { buffer: arena.buffer, offset, size };
   }
 
   /** A buffer that lives until the next submit, created holding `data`. */
@@ -169,6 +250,14 @@ export class GpuContext {
 
   /** Submits the recorded work; transient buffers and released tensors are freed after it. */
   flush(): void {
+    if (this.#arena !== null) {
+      this.#arena.buffer.unmap();
+      this.#fullArenas.push(this.#arena.buffer);
+      this.#arena = null;
+    }
+    this.#transient.push(...this.#fullArenas);
+    this.#fullArenas = [];
+    this.#endPass();
     if (this.#encoder !== null) {
       this.device.queue.submit([this.#encoder.finish()]);
       this.#encoder = null;

@@ -1,4 +1,12 @@
-export { type BufferBinding, type Dispatch, GpuContext } from './context.js';
+export {
+  type Bindable,
+  type BufferBinding,
+  type BufferSlice,
+  type Dispatch,
+  GpuContext,
+  reads,
+  writes,
+} from './context.js';
 export { type UniformLayout, type UniformType, uniformLayout } from './uniforms.js';
 export {
   createWebGpuBackend,

@@ -12,7 +12,7 @@ import {
   type DType,
   type ScaleArg,
 } from '@fp8lm/tensor-interface';
-import { type BufferBinding, type GpuContext, reads, writes } from '../context.js';
+import { type BufferBinding, type BufferSlice, type GpuContext, reads, writes } from '../context.js';
 import { uniformLayout } from '../uniforms.js';
 import { asGpu, type WebGpuTensor } from '../webgpu-tensor.js';
 import { adamwApplyWgsl, adamwGroupsWgsl, adamwStatsWgsl, momentIoWgsl } from '../wgsl.generated.js';
@@ -152,7 +152,7 @@ function dispatchStage(
   stage: 'stats' | 'apply',
   r: Resolved,
   values: StageField,
-  scalars: GPUBuffer,
+  scalars: BufferSlice,
   extra: BufferBinding[],
 ): void {
   const state = stage === 'apply' ? 'read_write' : 'read';
@@ -166,9 +166,7 @@ function dispatchStage(
       { buffer: r.grad.buffer, access: 'read' },
       { buffer: r.m.buffer, access: state },
       { buffer: r.v.buffer, access: state },
-      { buffer: scalars, access: 'read' },
-      { buffer: r.groups?.max.buffer ?? scalars, access: 'read' },
-      { buffer: r.groups?.exponent.buffer ?? scalars, access: 'read' },
+      ...reads(scalars, r.groups?.max ?? scalars, r.groups?.exponent ?? scalars),
       ...extra,
     ],
     workgroups: ctx.grid1d(Math.ceil(r.n / 4), WORKGROUP),
