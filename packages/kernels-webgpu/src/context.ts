@@ -219,8 +219,7 @@ export class GpuContext {
     }
     let arena = this.#arena;
     if (arena !== null && arena.used + size > ARENA_BYTES) {
-      arena.buffer.unmap();
-      this.#fullArenas.push(arena.buffer);
+      this.#retireArena();
       arena = null;
     }
     if (arena === null) {
@@ -238,6 +237,14 @@ export class GpuContext {
     return { buffer: arena.buffer, offset, size };
   }
 
+  /** Unmaps the arena being filled and keeps it (its slices may be bound) until the next submit. */
+  #retireArena(): void {
+    if (this.#arena === null) return;
+    this.#arena.buffer.unmap();
+    this.#fullArenas.push(this.#arena.buffer);
+    this.#arena = null;
+  }
+
   /** A buffer that lives until the next submit, created holding `data`. */
   transientBuffer(data: ArrayBuffer, usage: number): GPUBuffer {
     const size = Math.max(16, Math.ceil(data.byteLength / 4) * 4);
@@ -250,11 +257,7 @@ export class GpuContext {
 
   /** Submits the recorded work; transient buffers and released tensors are freed after it. */
   flush(): void {
-    if (this.#arena !== null) {
-      this.#arena.buffer.unmap();
-      this.#fullArenas.push(this.#arena.buffer);
-      this.#arena = null;
-    }
+    this.#retireArena();
     this.#transient.push(...this.#fullArenas);
     this.#fullArenas = [];
     this.#endPass();
