@@ -63,6 +63,8 @@ const units = [
   { file: 'pool.cc', flags: [] },
   { file: 'layers.cc', flags: [] },
   { file: 'elementwise.cc', flags: [] },
+  // Bit-exact with the TypeScript reference: no contraction into fused multiply-adds.
+  { file: 'adamw.cc', flags: ['-ffp-contract=off'] },
   { file: 'kernel_generic.cc', flags: [] },
   // ISA-specific kernels: compiled for their ISA, called only after a runtime CPU check.
   { file: 'kernel_avx2.cc', flags: x86 ? ['-mavx2', '-mfma'] : [] },
@@ -71,7 +73,7 @@ const units = [
 
 const mtime = (p) => (existsSync(p) ? statSync(p).mtimeMs : 0);
 const headerTime = Math.max(
-  ...['gemm.h', 'pool.h', 'layers.h', 'elementwise.h'].map((h) => mtime(join(src, h))),
+  ...['gemm.h', 'pool.h', 'layers.h', 'elementwise.h', 'adamw.h', 'casts.h'].map((h) => mtime(join(src, h))),
   mtime(join(here, 'build.mjs')),
 );
 const started = Date.now();

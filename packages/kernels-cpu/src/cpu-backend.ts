@@ -12,6 +12,7 @@ import {
   viewArgs,
 } from '@fp8lm/tensor-interface';
 import { asCpu, assertSameSize, CpuTensor } from './cpu-tensor.js';
+import { adamwApplyFast, adamwStatsFast } from './fast/adamw.js';
 import { countCodesFast, geluBackwardFast, geluForwardFast, quantizeFast } from './fast/elementwise.js';
 import {
   attentionBackwardFast,
@@ -43,9 +44,8 @@ import { sumSquares } from './ops/sum-squares.js';
 /**
  * The reference backend: every op runs at once on the calling thread, in plain TypeScript.
  * It is the oracle the conformance suite holds the other backends to. With the native fast path
- * (`fast`, the default where it is built), GEMM, LayerNorm, attention, GELU and the cast to byte
- * formats run in the addon instead,
- * on every core; `createCpuBackend({ fast: false })` keeps every op in TypeScript.
+ * (`fast`, the default where it is built), GEMM, LayerNorm, attention, GELU, the casts, the code
+ * counts and the fused AdamW stages (ungrouped moments) run in the addon instead, on every core; `createCpuBackend({ fast: false })` keeps every op in TypeScript.
  */
 export class CpuBackend implements Backend {
   readonly name = 'cpu';
@@ -55,11 +55,11 @@ export class CpuBackend implements Backend {
   readonly countCodes: typeof countCodes = countCodes;
   readonly computeScale = computeScale;
   readonly quantizeBlocks = quantizeBlocks;
-  /** True when the hot ops (GEMM, LayerNorm, attention, GELU, casts, code counts) run on the native fast path. */
+  /** True when the hot ops (GEMM, LayerNorm, attention, GELU, casts, code counts, AdamW) run on the native fast path. */
   readonly fast: boolean;
   readonly gemm: typeof gemm;
-  readonly adamwStats = adamwStats;
-  readonly adamwApply = adamwApply;
+  readonly adamwStats: typeof adamwStats = adamwStats;
+  readonly adamwApply: typeof adamwApply = adamwApply;
   readonly sumSquares = sumSquares;
   readonly accumulateChunk = accumulateChunk;
   // GPT layer ops (LayerOps): forward ops overwrite their outputs, backward ops accumulate.
@@ -98,6 +98,8 @@ export class CpuBackend implements Backend {
       this.layernormBackward = layernormBackwardFast;
       this.attentionForward = attentionForwardFast;
       this.attentionBackward = attentionBackwardFast;
+      this.adamwStats = adamwStatsFast;
+      this.adamwApply = adamwApplyFast;
     }
   }
 

@@ -1,10 +1,11 @@
 #!/usr/bin/env node
 // Optimizer benchmark: bytes/param from memoryReport() and AdamW update throughput (params/s) on
-// 10M parameters for each preset, with fp32 measured in the same run as the baseline.
+// 10M parameters for each preset, with fp32 measured in the same run as the baseline; and, where
+// kernels-cpu's native fast path is built, each preset's step on it against the TypeScript reference.
 // Usage: node bench/optimizer.mjs [--params N] [--steps N]
 import os from 'node:os';
 import { parseArgs } from 'node:util';
-import { createCpuBackend } from '@fp8lm/kernels-cpu';
+import { createCpuBackend, fastPathStatus } from '@fp8lm/kernels-cpu';
 import { AdamW } from '@fp8lm/optimizer';
 
 const { values } = parseArgs({
@@ -33,8 +34,8 @@ const rand = () => {
 const weights = shapes.map((k) => new Float32Array(k).map(() => rand() * 0.1));
 const grads = shapes.map((k) => new Float32Array(k).map(() => rand() * 1e-3));
 
-async function measure(preset) {
-  const opt = new AdamW(createCpuBackend(), { preset, lr: 1e-3, weightDecay: 0.1, clipGradNorm: 1 });
+async function measure(preset, fast) {
+  const opt = new AdamW(createCpuBackend({ fast }), { preset, lr: 1e-3, weightDecay: 0.1, clipGradNorm: 1 });
   for (const [i, w] of weights.entries()) opt.addParam(`p${i}`, w);
   let best = Number.POSITIVE_INFINITY;
   for (let k = 0; k <= steps; k++) {
@@ -49,9 +50,10 @@ async function measure(preset) {
   return { paramsPerSec: n / (best / 1000), memory };
 }
 
-const base = await measure('fp32');
+const fast = fastPathStatus().available;
+const base = await measure('fp32', fast);
 for (const preset of ['fp32', 'O1', 'O2', 'O2+fp8v']) {
-  const r = preset === 'fp32' ? base : await measure(preset);
+  const r = preset === 'fp32' ? base : await measure(preset, fast);
   const b = r.memory.bytesPerParam;
   console.log(
     JSON.stringify({
@@ -73,6 +75,18 @@ for (const preset of ['fp32', 'O1', 'O2', 'O2+fp8v']) {
       baseline: 'fp32',
       baselineValue: Number((base.paramsPerSec / 1e6).toFixed(2)),
       ratio: Number((r.paramsPerSec / base.paramsPerSec).toFixed(3)),
+    }),
+  );
+  if (!fast) continue;
+  const ref = await measure(preset, false);
+  console.log(
+    JSON.stringify({
+      bench: `optimizer/adamw-step-${preset}-fast-path`,
+      unit: 'Mparams/s',
+      value: Number((r.paramsPerSec / 1e6).toFixed(2)),
+      baseline: 'kernels-cpu TypeScript reference',
+      baselineValue: Number((ref.paramsPerSec / 1e6).toFixed(2)),
+      ratio: Number((r.paramsPerSec / ref.paramsPerSec).toFixed(3)),
     }),
   );
 }

@@ -13,6 +13,7 @@
 #include <thread>
 
 #include "gemm.h"
+#include "adamw.h"
 #include "elementwise.h"
 #include "layers.h"
 
@@ -368,6 +369,114 @@ napi_value QuantizeHalf(napi_env env, napi_callback_info info) {
   return result;
 }
 
+napi_value property(napi_env env, napi_value obj, const char* name) {
+  napi_value v = nullptr;
+  napi_get_named_property(env, obj, name, &v);
+  return v;
+}
+
+// Reads a state tensor of n elements from { data, decode, scaleInv, cast, encode, scale }; returns
+// what is wrong with it, or null.
+const char* state_tensor(napi_env env, napi_value obj, long n, fp8lm::StateTensor& t) {
+  View data, decode, encode;
+  if (!typed(env, property(env, obj, "data"), data) || data.length < static_cast<size_t>(n))
+    return "data: expected a typed array of n elements";
+  t.data = data.data;
+  t.stored = data.type == napi_float32_array ? 0 : data.type == napi_uint16_array ? 1 : data.type == napi_uint8_array ? 2 : -1;
+  if (t.stored < 0) return "data: expected a Float32Array, Uint16Array or Uint8Array";
+  t.decode = nullptr;
+  if (t.stored != 0) {
+    if (!typed(env, property(env, obj, "decode"), decode) || decode.type != napi_float32_array ||
+        decode.length < (t.stored == 1 ? 65536u : 256u))
+      return "decode: expected a Float32Array with an entry for every stored code";
+    t.decode = static_cast<const float*>(decode.data);
+  }
+  t.scale_inv = number(env, property(env, obj, "scaleInv"));
+  t.scale = number(env, property(env, obj, "scale"));
+  t.cast = static_cast<int>(number(env, property(env, obj, "cast")));
+  const int want = t.cast == 0 ? 0 : t.cast == 3 ? 2 : 1;
+  if (t.cast < 0 || t.cast > 3 || want != t.stored) return "cast: does not match the stored element";
+  t.encode = nullptr;
+  if (t.cast == 3) {
+    if (!typed(env, property(env, obj, "encode"), encode) || encode.type != napi_uint8_array ||
+        encode.length < (1u << 17))
+      return "encode: expected the 2^17-entry Uint8Array encode table";
+    t.encode = static_cast<const uint8_t*>(encode.data);
+  }
+  return nullptr;
+}
+
+// Reads a grouped moment of n elements from { size, max, exponent, stats | nextMax, nextExponent }
+// (stage 1 writes stats, stage 2 reads the next ones); returns what is wrong with it, or null.
+const char* moment_groups(napi_env env, napi_value obj, long n, bool apply, fp8lm::MomentGroups& g) {
+  const double size = number(env, property(env, obj, "size"));
+  if (!(size >= 1) || size > 9007199254740991.0) return "size: expected a positive integer";
+  g.size = static_cast<long>(size);
+  const double count = static_cast<double>((n + g.size - 1) / g.size);
+  const char* names[3] = {"max", "exponent", apply ? "nextMax" : "stats"};
+  float* arrays[3];
+  for (int i = 0; i < 3; i++) {
+    View view;
+    const double need = i == 2 && !apply ? 2 * count : count;
+    if (!typed(env, property(env, obj, names[i]), view) || view.type != napi_float32_array ||
+        static_cast<double>(view.length) < need)
+      return "expected Float32Arrays of one element per group (stats: two)";
+    arrays[i] = static_cast<float*>(view.data);
+  }
+  g.max = arrays[0];
+  g.exponent = arrays[1];
+  if (apply) {
+    View view;
+    if (!typed(env, property(env, obj, "nextExponent"), view) || view.type != napi_float32_array ||
+        static_cast<double>(view.length) < count)
+      return "nextExponent: expected a Float32Array of one element per group";
+    g.next_max = arrays[2];
+    g.next_exponent = static_cast<const float*>(view.data);
+  } else {
+    g.stats = arrays[2];
+  }
+  return nullptr;
+}
+
+// adamw(apply, n, master, grad, m, v, hyper, stats, groups): stage 1 (apply false) writes stats[0..2]
+// (and the group stats), stage 2 the state. hyper = [lr, beta1, beta2, eps, weightDecay, correction1,
+// correction2, gradMultiplier, decoupled]; groups is null for an ungrouped v.
+napi_value AdamW(napi_env env, napi_callback_info info) {
+  init_defaults();
+  napi_value a[9];
+  if (!get_args(env, info, a)) return nullptr;
+  const bool apply = boolean(env, a[0]);
+  const double count = number(env, a[1]);
+  if (!(count >= 0) || count > 9007199254740991.0) return throw_error(env, "adamw: bad n", false);
+  const long n = static_cast<long>(count);
+  fp8lm::StateTensor t[4];
+  const char* names[4] = {"master", "grad", "m", "v"};
+  for (int i = 0; i < 4; i++) {
+    const char* err = state_tensor(env, a[2 + i], n, t[i]);
+    if (err != nullptr) return throw_error(env, (std::string(names[i]) + "." + err).c_str());
+  }
+  View hyper;
+  if (!typed(env, a[6], hyper) || hyper.type != napi_float64_array || hyper.length < 9)
+    return throw_error(env, "hyper: expected a Float64Array of 9 elements");
+  const double* hp = static_cast<const double*>(hyper.data);
+  const fp8lm::AdamWHyper h{hp[0], hp[1], hp[2], hp[3], hp[4], hp[5], hp[6], hp[7], hp[8] != 0};
+  fp8lm::MomentGroups groups;
+  const bool grouped = !is_null(env, a[8]);
+  if (grouped) {
+    const char* err = moment_groups(env, a[8], n, apply, groups);
+    if (err != nullptr) return throw_error(env, (std::string("groups.") + err).c_str());
+    if (t[3].stored != 2 || t[3].cast != 3) return throw_error(env, "v: a grouped moment is stored as byte codes");
+  }
+  if (apply) {
+    fp8lm::adamw_apply(t[0], t[1], t[2], t[3], grouped ? &groups : nullptr, h, n, current_threads);
+    return nullptr;
+  }
+  float* stats = f32_arg(env, a[7], 3, "stats");
+  if (stats == nullptr) return nullptr;
+  fp8lm::adamw_stats(t[0], t[1], t[2], t[3], grouped ? &groups : nullptr, h, n, stats, current_threads);
+  return nullptr;
+}
+
 napi_value make_info(napi_env env) {
   napi_value obj, name, threads, list, mr, nr;
   napi_create_object(env, &obj);
@@ -436,11 +545,12 @@ NAPI_MODULE_INIT() {
       {"quantizeTable8", nullptr, QuantizeTable8, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"quantizeHalf", nullptr, QuantizeHalf, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"countCodes", nullptr, CountCodes, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
+      {"adamw", nullptr, AdamW, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
   };
   napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
   // Version of the JS <-> C calling convention; src/fast/native.ts refuses an addon with another one.
   napi_value abi;
-  napi_create_int32(env, 4, &abi);
+  napi_create_int32(env, 5, &abi);
   napi_set_named_property(env, exports, "abi", abi);
   return exports;
 }

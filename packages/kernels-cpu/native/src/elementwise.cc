@@ -14,26 +14,14 @@
 #include <mutex>
 #include <vector>
 
+#include "casts.h"
 #include "pool.h"
 
 namespace fp8lm {
 namespace {
 
-constexpr long kChunk = 1 << 14;
-// Below this many elements an op stays on the calling thread.
-constexpr long kParallelMin = 1 << 15;
-
-inline int threads_for(long n, int threads) { return n < kParallelMin ? 1 : threads; }
-
 const double kGeluScale = std::sqrt(2.0 / M_PI);
 constexpr double kCubic = 0.044715;
-
-template <typename Body>
-void for_all(long n, int threads, Body&& body) {
-  std::lock_guard<std::mutex> lock(pool_mutex());
-  std::atomic<long> next{0};
-  parallel(threads_for(n, threads), [&](int id) { for_chunks(next, n, kChunk, [&](long lo, long hi) { body(id, lo, hi); }); });
-}
 
 }  // namespace
 
@@ -59,35 +47,6 @@ void gelu_backward(const float* dout, const float* x, float* dx, long n, int thr
 }
 
 namespace {
-
-uint16_t half_bits(uint32_t b, bool saturate) {
-  const uint32_t sign = (b >> 16) & 0x8000u;
-  const uint32_t u = b & 0x7fffffffu;
-  if (u > 0x7f800000u) return 0x7fff;
-  if (u >= 0x477ff000u) return static_cast<uint16_t>(sign | (saturate ? 0x7bffu : 0x7c00u));
-  if (u >= 0x38800000u) {
-    uint32_t h = (u - 0x38000000u) >> 13;
-    const uint32_t rest = u & 0x1fffu;
-    if (rest > 0x1000u || (rest == 0x1000u && (h & 1u) == 1u)) h++;
-    return static_cast<uint16_t>(sign | h);
-  }
-  if (u <= 0x33000000u) return static_cast<uint16_t>(sign);
-  const uint32_t e = u >> 23;
-  const uint32_t mant = (u & 0x7fffffu) | 0x800000u;
-  const uint32_t shift = 126 - e;
-  uint32_t h = mant >> shift;
-  const uint32_t rest = mant & ((1u << shift) - 1u);
-  const uint32_t half = 1u << (shift - 1u);
-  if (rest > half || (rest == half && (h & 1u) == 1u)) h++;
-  return static_cast<uint16_t>(sign | h);
-}
-
-uint16_t bfloat16_bits(uint32_t b, bool saturate) {
-  if ((b & 0x7fffffffu) > 0x7f800000u) return 0x7fff;
-  const uint32_t h = static_cast<uint32_t>((static_cast<uint64_t>(b) + 0x7fffu + ((b >> 16) & 1u)) >> 16);
-  if (saturate && (h & 0x7fffu) == 0x7f80u) return static_cast<uint16_t>((h & 0x8000u) | 0x7f7fu);
-  return static_cast<uint16_t>(h);
-}
 
 // The amax reduction and the scaled f32 bits shared by the casts: encode(bits) per element.
 template <typename Dst, typename Encode>
@@ -149,7 +108,7 @@ double quantize_half(const float* src, uint16_t* dst, long n, double scale, bool
 
 double quantize_table8(const float* src, uint8_t* dst, const uint8_t* table, long n, double scale, int threads) {
   return cast_with_amax(src, dst, n, scale, threads, [&](uint32_t b) {
-    return table[((b >> 15) & 0x1fffeu) | (((b & 0xffffu) + 0xffffu) >> 16)];
+    return table[table8_index(b)];
   });
 }
 

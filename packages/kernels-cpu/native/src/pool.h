@@ -24,4 +24,23 @@ inline void for_chunks(std::atomic<long>& next, long n, long chunk, Fn&& fn) {
   }
 }
 
+// Runs body(id, lo, hi) over chunks of `chunk` elements of [0, n) on the pool (on the calling thread
+// alone below kParallelMin elements), holding pool_mutex() for the whole call. `id` is the participant
+// (0 .. threads - 1), for per-participant partial results.
+constexpr long kElementChunk = 1 << 14;
+constexpr long kParallelMin = 1 << 15;
+
+template <typename Body>
+void for_all_chunks(long n, long chunk, int threads, Body&& body) {
+  std::lock_guard<std::mutex> lock(pool_mutex());
+  std::atomic<long> next{0};
+  parallel(n < kParallelMin ? 1 : threads,
+           [&](int id) { for_chunks(next, n, chunk, [&](long lo, long hi) { body(id, lo, hi); }); });
+}
+
+template <typename Body>
+void for_all(long n, int threads, Body&& body) {
+  for_all_chunks(n, kElementChunk, threads, body);
+}
+
 }  // namespace fp8lm

@@ -3,7 +3,7 @@
 // imports (with the TypeScript reference only) where there is no addon or no Node.
 
 /** The calling convention this wrapper speaks; the addon reports its own as `abi`. */
-const ABI = 4;
+const ABI = 5;
 
 /** What the loaded addon runs with. */
 export interface FastPathInfo {
@@ -104,6 +104,51 @@ export interface NativeAddon {
   quantizeHalf(src: Float32Array, dst: Uint16Array, scale: number, bf16: boolean, saturate: boolean): number;
   /** `out[index]`, `out[index + 1]` = the codes whose class is 1 (zero) and 2 (saturated). */
   countCodes(codes: Uint8Array | Uint16Array, classes: Uint8Array, out: Int32Array, index: number): void;
+  /**
+   * Fused AdamW: stage 1 (`apply` false) writes `stats[0..2]` (and `groups.stats`), stage 2 the state.
+   * `hyper` = [lr, beta1, beta2, eps, weightDecay, correction1, correction2, gradMultiplier, decoupled].
+   */
+  adamw(
+    apply: boolean,
+    n: number,
+    master: NativeStateTensor,
+    grad: NativeStateTensor,
+    m: NativeStateTensor,
+    v: NativeStateTensor,
+    hyper: Float64Array,
+    stats: Float32Array | null,
+    groups: NativeMomentGroups | null,
+  ): void;
+}
+
+/** A grouped E4M3 second moment (native/src/adamw.h `MomentGroups`), one entry per group. */
+export interface NativeMomentGroups {
+  readonly size: number;
+  readonly max: Float32Array;
+  readonly exponent: Float32Array;
+  /** Stage 1's output: `[max, smallest non-zero]` of the new v per group. */
+  readonly stats?: Float32Array;
+  /** Stage 2's inputs: the max and exponent the new codes are written with. */
+  readonly nextMax?: Float32Array;
+  readonly nextExponent?: Float32Array;
+}
+
+/** Stage 2's cast of a state tensor (native/src/adamw.h `StateTensor::cast`). */
+export const CAST_F32 = 0;
+export const CAST_F16 = 1;
+export const CAST_BF16 = 2;
+export const CAST_TABLE8 = 3;
+
+/** One AdamW state tensor as the addon reads (`x = fround(decode(q) · scaleInv)`) and writes it. */
+export interface NativeStateTensor {
+  readonly data: Data;
+  /** fp8-format's decode table of a code dtype (65536 or 256 entries); null for f32. */
+  readonly decode: Float32Array | null;
+  readonly scaleInv: number;
+  readonly cast: number;
+  /** fp8-format's saturating encode table, for {@link CAST_TABLE8}. */
+  readonly encode: Uint8Array | null;
+  readonly scale: number;
 }
 
 interface NodeLike {

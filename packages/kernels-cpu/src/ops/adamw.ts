@@ -38,7 +38,8 @@ interface Resolved {
   groups?: Groups;
 }
 
-const hostScale = (arg: ScaleArg | undefined, argument: string) => scaleValue(arg, argument) ?? 1;
+/** A scale argument's host value, 1 when absent (the checks of the contract's adamw*Args). */
+export const hostScale = (arg: ScaleArg | undefined, argument: string) => scaleValue(arg, argument) ?? 1;
 
 function resolve(t: AdamWTensors): Resolved {
   const { groups, ...r } = adamwStateArgs(asCpu, t, hostScale);

@@ -1,23 +1,7 @@
-import { dequantize as dequantizeHost } from '@fp8lm/fp8-format';
 import type { DeviceTensor, GemmInputDType, GemmOptions, GemmOutputDType } from '@fp8lm/tensor-interface';
+import { decodeTable } from '../fast/decode-tables.js';
 import { requireNative, SRC_BF16, SRC_F32, SRC_TABLE8, SRC_TABLE16 } from '../fast/native.js';
 import { finishGemm, type GemmOperand, planGemm } from './gemm-args.js';
-
-const tables = new Map<GemmInputDType, Float32Array>();
-
-/** Decode table of an FP8 or f16 dtype, from fp8-format (so the fast path decodes exactly as the codec). */
-function decodeTable(dtype: 'f16' | 'e4m3' | 'e5m2'): Float32Array {
-  let t = tables.get(dtype);
-  if (t === undefined) {
-    const size = dtype === 'f16' ? 65536 : 256;
-    const codes = dtype === 'f16' ? new Uint16Array(size) : new Uint8Array(size);
-    for (let i = 0; i < size; i++) codes[i] = i;
-    t = new Float32Array(size);
-    dequantizeHost(dtype, codes, t);
-    tables.set(dtype, t);
-  }
-  return t;
-}
 
 function kindOf(x: GemmOperand): [number, Float32Array | null] {
   switch (x.dtype) {

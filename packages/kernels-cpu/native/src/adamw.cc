@@ -1,0 +1,223 @@
+// Fused AdamW (see adamw.h). Each pool chunk is processed in blocks of kBlock elements: the four
+// state tensors are decoded into float blocks (one loop per stored kind, outside the update), the
+// update runs over the blocks, and its results are reduced (stage 1) or cast back (stage 2). With
+// grouped moments the chunks are whole groups, so each group's stats have one writer. Built with
+// -ffp-contract=off: a fused multiply-add would round differently from the reference.
+#include "adamw.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <limits>
+#include <vector>
+
+#include "casts.h"
+#include "pool.h"
+
+namespace fp8lm {
+namespace {
+
+constexpr long kBlock = 1024;
+// E4M3's largest finite value, the top of a grouped moment's codes.
+constexpr double kE4M3Max = 448;
+
+// JavaScript's x ** e: C's pow but for |x| = 1 with an infinite or NaN exponent, which is NaN there.
+inline double js_pow(double x, double e) {
+  if (std::fabs(x) == 1 && !std::isfinite(e)) return std::numeric_limits<double>::quiet_NaN();
+  return std::pow(x, e);
+}
+
+// Calls fn(group, from, to) for each run [from, to) of block indices inside one group, for the
+// block of len elements at element lo.
+template <typename Fn>
+void group_runs(long size, long lo, long len, Fn&& fn) {
+  for (long i = 0; i < len;) {
+    const long group = (lo + i) / size;
+    const long to = std::min(len, (group + 1) * size - lo);
+    fn(group, i, to);
+    i = to;
+  }
+}
+
+// Pool chunks of whole groups (about kElementChunk elements, or one group if larger).
+long chunk_for(const MomentGroups* groups) {
+  if (groups == nullptr) return kElementChunk;
+  const long size = groups->size;
+  return size >= kElementChunk ? size : (kElementChunk / size) * size;
+}
+
+// dst[0, len) = float(decode(t[lo + i]) * scale_inv), as kernels-cpu's loadChunk.
+void load(const StateTensor& t, long lo, long len, float* dst) {
+  const double s = t.scale_inv;
+  if (t.stored == 0) {
+    const float* x = static_cast<const float*>(t.data) + lo;
+    for (long i = 0; i < len; i++) dst[i] = static_cast<float>(x[i] * s);
+  } else if (t.stored == 1) {
+    const uint16_t* q = static_cast<const uint16_t*>(t.data) + lo;
+    for (long i = 0; i < len; i++) dst[i] = static_cast<float>(t.decode[q[i]] * s);
+  } else {
+    const uint8_t* q = static_cast<const uint8_t*>(t.data) + lo;
+    for (long i = 0; i < len; i++) dst[i] = static_cast<float>(t.decode[q[i]] * s);
+  }
+}
+
+inline uint32_t scaled_bits(float x, double scale) {
+  const float y = static_cast<float>(x * scale);
+  uint32_t b;
+  std::memcpy(&b, &y, 4);
+  return b;
+}
+
+// t[lo + i] = cast(float(src[i] * scale)), as kernels-cpu's storeChunk (saturating casts).
+void store(StateTensor& t, long lo, long len, const float* src) {
+  const double s = t.scale;
+  switch (t.cast) {
+    case 0: {
+      float* x = static_cast<float*>(t.data) + lo;
+      for (long i = 0; i < len; i++) x[i] = static_cast<float>(src[i] * s);
+      break;
+    }
+    case 1: {
+      uint16_t* q = static_cast<uint16_t*>(t.data) + lo;
+      for (long i = 0; i < len; i++) q[i] = half_bits(scaled_bits(src[i], s), true);
+      break;
+    }
+    case 2: {
+      uint16_t* q = static_cast<uint16_t*>(t.data) + lo;
+      for (long i = 0; i < len; i++) q[i] = bfloat16_bits(scaled_bits(src[i], s), true);
+      break;
+    }
+    default: {
+      uint8_t* q = static_cast<uint8_t*>(t.data) + lo;
+      for (long i = 0; i < len; i++) q[i] = t.encode[table8_index(scaled_bits(src[i], s))];
+    }
+  }
+}
+
+// The new master, m and v of [lo, lo + len) into p, m, v (g is scratch): src/ops/adamw.ts's
+// computeChunk (and loadGrouped), expression for expression.
+void update(const StateTensor& master, const StateTensor& grad, const StateTensor& mt, const StateTensor& vt,
+            const MomentGroups* groups, const AdamWHyper& h, long lo, long len, float* g, float* p, float* m,
+            float* v) {
+  load(grad, lo, len, g);
+  load(master, lo, len, p);
+  load(mt, lo, len, m);
+  load(vt, lo, len, v);
+  if (groups != nullptr) {
+    group_runs(groups->size, lo, len, [&](long k, long from, long to) {
+      const double max = groups->max[k];
+      const double inv = 1 / static_cast<double>(groups->exponent[k]);
+      for (long i = from; i < to; i++) {
+        const double y = v[i] / kE4M3Max;
+        v[i] = y == 0 ? 0.0f : static_cast<float>(max * js_pow(y, inv));
+      }
+    });
+  }
+  for (long i = 0; i < len; i++) {
+    const double p0 = p[i];
+    double gi = g[i] * h.grad_multiplier;
+    if (!h.decoupled) gi += h.weight_decay * p0;
+    const double mi = h.beta1 * m[i] + (1 - h.beta1) * gi;
+    const double vi = h.beta2 * v[i] + (1 - h.beta2) * gi * gi;
+    const double step = mi / h.correction1 / (std::sqrt(vi / h.correction2) + h.eps);
+    p[i] = static_cast<float>(p0 - h.lr * (step + (h.decoupled ? h.weight_decay * p0 : 0.0)));
+    m[i] = static_cast<float>(mi);
+    v[i] = static_cast<float>(vi);
+  }
+}
+
+struct Blocks {
+  float g[kBlock], p[kBlock], m[kBlock], v[kBlock];
+};
+
+// Folds a block of the new v into its groups' [max, smallest non-zero] (the reference's Math.max
+// keeps a NaN once it has one; the smallest starts at +inf).
+void group_stats(const MomentGroups& groups, long lo, long len, const float* v) {
+  group_runs(groups.size, lo, len, [&](long k, long from, long to) {
+    float max = groups.stats[2 * k], min = groups.stats[2 * k + 1];
+    for (long i = from; i < to; i++) {
+      const float x = v[i];
+      max = x != x || x > max ? x : max;
+      if (x > 0 && x < min) min = x;
+    }
+    groups.stats[2 * k] = max;
+    groups.stats[2 * k + 1] = min;
+  });
+}
+
+// Re-expresses a block of the new v with each group's next max and exponent, as stored codes' values.
+void regroup(const MomentGroups& groups, long lo, long len, float* v) {
+  group_runs(groups.size, lo, len, [&](long k, long from, long to) {
+    const double max = groups.next_max[k];
+    const double e = groups.next_exponent[k];
+    for (long i = from; i < to; i++) v[i] = max > 0 ? static_cast<float>(js_pow(v[i] / max, e) * kE4M3Max) : 0.0f;
+  });
+}
+
+}  // namespace
+
+void adamw_stats(const StateTensor& master, const StateTensor& grad, const StateTensor& m, const StateTensor& v,
+                 const MomentGroups* groups, const AdamWHyper& h, long n, float stats[3], int threads) {
+  // Per participant (a worker may take no chunk: its slots stay 0): the three maxes, and a NaN mask
+  // (bit j: value j was NaN somewhere), since the reference's Math.max turns a maximum NaN for good.
+  std::vector<float> maxes(3 * 64, 0.0f);
+  std::vector<int> nan(64, 0);
+  const long count = groups == nullptr ? 0 : (n + groups->size - 1) / groups->size;
+  for (long k = 0; k < count; k++) {
+    groups->stats[2 * k] = 0;
+    groups->stats[2 * k + 1] = std::numeric_limits<float>::infinity();
+  }
+  for_all_chunks(n, chunk_for(groups), threads, [&](int id, long lo, long hi) {
+    Blocks b;
+    float top[3] = {maxes[3 * id], maxes[3 * id + 1], maxes[3 * id + 2]};
+    int seen = 0;
+    for (long at = lo; at < hi; at += kBlock) {
+      const long len = std::min(kBlock, hi - at);
+      update(master, grad, m, v, groups, h, at, len, b.g, b.p, b.m, b.v);
+      const float* x[3] = {b.p, b.m, b.v};
+      for (int j = 0; j < 3; j++) {
+        float t = top[j];
+        bool bad = false;
+        for (long i = 0; i < len; i++) {
+          const float a = std::fabs(x[j][i]);
+          bad |= a != a;
+          t = a > t ? a : t;
+        }
+        top[j] = t;
+        if (bad) seen |= 1 << j;
+      }
+      if (groups != nullptr) group_stats(*groups, at, len, b.v);
+    }
+    for (int j = 0; j < 3; j++) maxes[3 * id + j] = top[j];
+    nan[id] |= seen;
+  });
+  for (long k = 0; k < count; k++)
+    if (groups->stats[2 * k + 1] == std::numeric_limits<float>::infinity()) groups->stats[2 * k + 1] = 0;
+  for (int j = 0; j < 3; j++) {
+    float t = 0;
+    bool bad = false;
+    for (int id = 0; id < 64; id++) {
+      t = std::max(t, maxes[3 * id + j]);
+      bad |= (nan[id] >> j) & 1;
+    }
+    stats[j] = bad ? std::numeric_limits<float>::quiet_NaN() : t;
+  }
+}
+
+void adamw_apply(StateTensor& master, const StateTensor& grad, StateTensor& m, StateTensor& v,
+                 const MomentGroups* groups, const AdamWHyper& h, long n, int threads) {
+  for_all_chunks(n, chunk_for(groups), threads, [&](int, long lo, long hi) {
+    Blocks b;
+    for (long at = lo; at < hi; at += kBlock) {
+      const long len = std::min(kBlock, hi - at);
+      // Every element's update reads only its own state, so writing a block back is safe.
+      update(master, grad, m, v, groups, h, at, len, b.g, b.p, b.m, b.v);
+      store(master, at, len, b.p);
+      store(m, at, len, b.m);
+      if (groups != nullptr) regroup(*groups, at, len, b.v);
+      store(v, at, len, b.v);
+    }
+  });
+}
+
+}  // namespace fp8lm
