@@ -13,7 +13,17 @@ import {
 } from '@fp8lm/tensor-interface';
 import { asCpu, assertSameSize, CpuTensor } from './cpu-tensor.js';
 import { adamwApplyFast, adamwStatsFast } from './fast/adamw.js';
-import { countCodesFast, geluBackwardFast, geluForwardFast, quantizeFast } from './fast/elementwise.js';
+import {
+  amaxFast,
+  biasAddFast,
+  biasBackwardFast,
+  countCodesFast,
+  geluBackwardFast,
+  geluForwardFast,
+  quantizeFast,
+  residualBackwardFast,
+  residualForwardFast,
+} from './fast/elementwise.js';
 import {
   attentionBackwardFast,
   attentionForwardFast,
@@ -51,7 +61,7 @@ export class CpuBackend implements Backend {
   readonly name = 'cpu';
   readonly quantize: typeof quantize = quantize;
   readonly dequantize = dequantize;
-  readonly amax = amax;
+  readonly amax: typeof amax = amax;
   readonly countCodes: typeof countCodes = countCodes;
   readonly computeScale = computeScale;
   readonly quantizeBlocks = quantizeBlocks;
@@ -74,10 +84,10 @@ export class CpuBackend implements Backend {
   readonly crossEntropyForward = crossEntropyForward;
   readonly crossEntropyBackward = crossEntropyBackward;
   readonly lossSum = lossSum;
-  readonly residualForward = residualForward;
-  readonly residualBackward = residualBackward;
-  readonly biasAdd = biasAdd;
-  readonly biasBackward = biasBackward;
+  readonly residualForward: typeof residualForward = residualForward;
+  readonly residualBackward: typeof residualBackward = residualBackward;
+  readonly biasAdd: typeof biasAdd = biasAdd;
+  readonly biasBackward: typeof biasBackward = biasBackward;
   #live = new Set<CpuTensor>();
 
   constructor(options: CpuBackendOptions = {}) {
@@ -98,6 +108,11 @@ export class CpuBackend implements Backend {
       this.layernormBackward = layernormBackwardFast;
       this.attentionForward = attentionForwardFast;
       this.attentionBackward = attentionBackwardFast;
+      this.amax = amaxFast;
+      this.residualForward = residualForwardFast;
+      this.residualBackward = residualBackwardFast;
+      this.biasAdd = biasAddFast;
+      this.biasBackward = biasBackwardFast;
       this.adamwStats = adamwStatsFast;
       this.adamwApply = adamwApplyFast;
     }

@@ -178,3 +178,87 @@ describe('fast path: GELU and the casts agree with the reference', () => {
     expect(relErr(outs[1][1], outs[0][1]), 'gelu backward').toBeLessThan(1e-7);
   });
 });
+
+describe('fast path: amax, the residual and the bias ops are the reference bit for bit', () => {
+  // [rows, C]: a GPT-like activation (above the threading threshold, C over one 256-column block of
+  // the bias gradient and not a multiple of it), and a small one that stays on the calling thread.
+  const shapes: [number, number][] = [
+    [768, 600],
+    [3, 5],
+  ];
+
+  /** Index of the first element whose bits differ (-1 if none): faster than a deep equal at this size. */
+  function firstDiff(a: Float32Array, b: Float32Array): number {
+    const x = new Uint32Array(a.buffer, a.byteOffset, a.length);
+    const y = new Uint32Array(b.buffer, b.byteOffset, b.length);
+    if (x.length !== y.length) return 0;
+    for (let i = 0; i < x.length; i++) if (x[i] !== y[i]) return i;
+    return -1;
+  }
+
+  function expectSame(fast: unknown[], ref: unknown[], names: string[]): void {
+    for (const [i, name] of names.entries()) {
+      expect(
+        firstDiff(fast[i] as Float32Array, ref[i] as Float32Array),
+        `${name}: first differing element`,
+      ).toBe(-1);
+    }
+  }
+
+  /** Runs `ops` on fresh copies of the inputs on both paths; returns each path's outputs. */
+  async function both(inputs: Float32Array[], ops: (b: Backend, t: DeviceTensor<'f32'>[]) => DeviceTensor[]) {
+    const results = [];
+    for (const fast of [false, true]) {
+      const b = createCpuBackend({ fast });
+      const t = inputs.map((x) => b.upload('f32', [x.length], x.slice()));
+      results.push(await Promise.all(ops(b, t).map((o) => b.read(o))));
+      b.destroy();
+    }
+    return results;
+  }
+
+  for (const [rows, C] of shapes) {
+    const n = rows * C;
+    it(`amax, residual forward (in place too) and backward, ${rows}×${C}`, async (ctx) => {
+      if (!status.available) ctx.skip();
+      const x = anyBits(n, 31, false);
+      const y = random(n, 32);
+      const withNaN = x.slice();
+      withNaN[n >> 1] = Number.NaN;
+      const [ref, fast] = await both(
+        [x, y, withNaN, random(n, 33), random(n, 34)],
+        (b, [a, c, nan, da, db]) => {
+          const out = b.alloc('f32', [4]);
+          b.amax(a, out, 0);
+          b.amax(nan, out, 1);
+          b.amax(c, out, 3);
+          const sum = b.alloc('f32', [n]);
+          b.residualForward(a, c, sum);
+          b.residualForward(c, a, a); // out = its own input
+          b.residualBackward(c, da, db);
+          return [out, sum, a, da, db];
+        },
+      );
+      expect(fast[0], 'amaxes').toEqual(ref[0]);
+      expectSame(fast.slice(1), ref.slice(1), ['residual', 'residual in place', 'da', 'db']);
+      expect(Number.isNaN((fast[0] as Float32Array)[1])).toBe(true);
+    });
+
+    it(`bias add (in place too) and the accumulating bias gradient, ${rows}×${C}`, async (ctx) => {
+      if (!status.available) ctx.skip();
+      const [ref, fast] = await both([random(n, 41), random(C, 42), random(n, 43), random(C, 44)], (b, t) => {
+        const [x, bias, dout, dbias] = t;
+        const x2 = b.upload('f32', [rows, C], random(n, 41));
+        const g2 = b.upload('f32', [rows, C], random(n, 43));
+        const out = b.alloc('f32', [rows, C]);
+        b.biasAdd(x2, bias, out);
+        b.biasAdd(x2, bias); // in place
+        b.biasBackward(g2, dbias);
+        b.biasBackward(g2, dbias); // accumulates
+        return [out, x2, dbias, x, dout];
+      });
+      expectSame(fast, ref, ['bias add', 'bias add in place', 'dbias', 'x', 'dout']);
+      expect(firstDiff(fast[2] as Float32Array, random(C, 44))).not.toBe(-1);
+    });
+  }
+});

@@ -332,6 +332,78 @@ napi_value CountCodes(napi_env env, napi_callback_info info) {
   return nullptr;
 }
 
+// amaxF32(x) -> max |x|
+napi_value AmaxF32(napi_env env, napi_callback_info info) {
+  init_defaults();
+  napi_value a[1];
+  if (!get_args(env, info, a)) return nullptr;
+  View x;
+  if (!typed(env, a[0], x) || x.type != napi_float32_array) return throw_error(env, "x: expected a Float32Array");
+  napi_value result;
+  napi_create_double(env, fp8lm::amax_f32(static_cast<const float*>(x.data), static_cast<long>(x.length), current_threads),
+                     &result);
+  return result;
+}
+
+// residualForward(a, b, out, n)
+napi_value ResidualForward(napi_env env, napi_callback_info info) {
+  init_defaults();
+  napi_value a[4];
+  if (!get_args(env, info, a)) return nullptr;
+  const long n = static_cast<long>(number(env, a[3]));
+  float *x, *y, *out;
+  if ((x = f32_arg(env, a[0], n, "a")) == nullptr || (y = f32_arg(env, a[1], n, "b")) == nullptr ||
+      (out = f32_arg(env, a[2], n, "out")) == nullptr)
+    return nullptr;
+  fp8lm::residual_forward(x, y, out, n, current_threads);
+  return nullptr;
+}
+
+// residualBackward(dout, da, db, n)
+napi_value ResidualBackward(napi_env env, napi_callback_info info) {
+  init_defaults();
+  napi_value a[4];
+  if (!get_args(env, info, a)) return nullptr;
+  const long n = static_cast<long>(number(env, a[3]));
+  float *d, *da, *db;
+  if ((d = f32_arg(env, a[0], n, "dout")) == nullptr || (da = f32_arg(env, a[1], n, "da")) == nullptr ||
+      (db = f32_arg(env, a[2], n, "db")) == nullptr)
+    return nullptr;
+  fp8lm::residual_backward(d, da, db, n, current_threads);
+  return nullptr;
+}
+
+// biasAdd(x, bias, out, rows, C)
+napi_value BiasAdd(napi_env env, napi_callback_info info) {
+  init_defaults();
+  napi_value a[5];
+  if (!get_args(env, info, a)) return nullptr;
+  const long rows = static_cast<long>(number(env, a[3])), C = static_cast<long>(number(env, a[4]));
+  if (rows < 0 || C < 1) return throw_error(env, "biasAdd: bad rows or C", false);
+  const double n = static_cast<double>(rows) * C;
+  float *x, *bias, *out;
+  if ((x = f32_arg(env, a[0], n, "x")) == nullptr || (bias = f32_arg(env, a[1], C, "bias")) == nullptr ||
+      (out = f32_arg(env, a[2], n, "out")) == nullptr)
+    return nullptr;
+  fp8lm::bias_add(x, bias, out, rows, C, current_threads);
+  return nullptr;
+}
+
+// biasBackward(dout, dbias, rows, C)
+napi_value BiasBackward(napi_env env, napi_callback_info info) {
+  init_defaults();
+  napi_value a[4];
+  if (!get_args(env, info, a)) return nullptr;
+  const long rows = static_cast<long>(number(env, a[2])), C = static_cast<long>(number(env, a[3]));
+  if (rows < 0 || C < 0) return throw_error(env, "biasBackward: bad rows or C", false);
+  float *d, *db;
+  if ((d = f32_arg(env, a[0], static_cast<double>(rows) * C, "dout")) == nullptr ||
+      (db = f32_arg(env, a[1], C, "dbias")) == nullptr)
+    return nullptr;
+  fp8lm::bias_backward(d, db, rows, C, current_threads);
+  return nullptr;
+}
+
 // quantizeTable8(src, dst, table, scale) -> amax
 napi_value QuantizeTable8(napi_env env, napi_callback_info info) {
   init_defaults();
@@ -546,6 +618,11 @@ NAPI_MODULE_INIT() {
       {"quantizeHalf", nullptr, QuantizeHalf, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"countCodes", nullptr, CountCodes, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"adamw", nullptr, AdamW, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
+      {"amaxF32", nullptr, AmaxF32, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
+      {"residualForward", nullptr, ResidualForward, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
+      {"residualBackward", nullptr, ResidualBackward, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
+      {"biasAdd", nullptr, BiasAdd, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
+      {"biasBackward", nullptr, BiasBackward, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
   };
   napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
   // Version of the JS <-> C calling convention; src/fast/native.ts refuses an addon with another one.

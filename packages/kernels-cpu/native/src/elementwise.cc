@@ -1,9 +1,10 @@
-// GELU (tanh form) and the casts to byte formats, f16 and bf16. Each computes exactly what its
-// TypeScript reference does, in the same precision: GELU in double, rounded once to float; a cast
-// rounds x * scale to float (the scale is a float32, so the double product is exact and the result is
-// the f32 product) and encodes it through the same encode table (byte formats) or the same integer
-// rounding (f16, bf16), so its codes are the reference's bit for bit. Work is split over the pool in
-// chunks.
+// GELU (tanh form), the casts to byte formats, f16 and bf16, amax, and the residual and bias ops. Each
+// computes exactly what its TypeScript reference does, in the same precision: GELU in double, rounded
+// once to float; a cast rounds x * scale to float (the scale is a float32, so the double product is
+// exact and the result is the f32 product) and encodes it through the same encode table (byte
+// formats) or the same integer rounding (f16, bf16), so its codes are the reference's bit for bit;
+// the bias gradient sums each column in double in row order, as the reference does. Work is split
+// over the pool in chunks.
 #include "elementwise.h"
 
 #include <algorithm>
@@ -109,6 +110,71 @@ double quantize_half(const float* src, uint16_t* dst, long n, double scale, bool
 double quantize_table8(const float* src, uint8_t* dst, const uint8_t* table, long n, double scale, int threads) {
   return cast_with_amax(src, dst, n, scale, threads, [&](uint32_t b) {
     return table[table8_index(b)];
+  });
+}
+
+double amax_f32(const float* x, long n, int threads) {
+  std::vector<float> amax(64, 0.0f);
+  std::vector<char> nan(64, 0);
+  for_all(n, threads, [&](int id, long lo, long hi) {
+    float m = amax[id];
+    bool seen = false;
+    for (long i = lo; i < hi; i++) {
+      const float a = std::fabs(x[i]);
+      seen |= a != a;
+      m = a > m ? a : m;
+    }
+    amax[id] = m;
+    if (seen) nan[id] = 1;
+  });
+  float m = 0;
+  for (int i = 0; i < 64; i++) {
+    if (nan[i]) return std::numeric_limits<double>::quiet_NaN();
+    m = std::max(m, amax[i]);
+  }
+  return m;
+}
+
+// A float sum is the correctly rounded one, as the reference's double sum rounded to float is.
+void residual_forward(const float* a, const float* b, float* out, long n, int threads) {
+  for_all(n, threads, [&](int, long lo, long hi) {
+    for (long i = lo; i < hi; i++) out[i] = a[i] + b[i];
+  });
+}
+
+void residual_backward(const float* dout, float* da, float* db, long n, int threads) {
+  for_all(n, threads, [&](int, long lo, long hi) {
+    for (long i = lo; i < hi; i++) {
+      da[i] += dout[i];
+      db[i] += dout[i];
+    }
+  });
+}
+
+void bias_add(const float* x, const float* bias, float* out, long rows, long C, int threads) {
+  for_all(rows * C, threads, [&](int, long lo, long hi) {
+    long c = lo % C;
+    for (long i = lo; i < hi; i++) {
+      out[i] = x[i] + bias[c];
+      if (++c == C) c = 0;
+    }
+  });
+}
+
+void bias_backward(const float* dout, float* dbias, long rows, long C, int threads) {
+  // Blocks of columns, each summed over every row (rows outer, so the reads run along memory).
+  constexpr long kCols = 256;
+  std::lock_guard<std::mutex> lock(pool_mutex());
+  std::atomic<long> next{0};
+  parallel(rows * C < kParallelMin ? 1 : threads, [&](int) {
+    for_chunks(next, C, kCols, [&](long c0, long c1) {
+      double sum[kCols] = {};
+      for (long r = 0; r < rows; r++) {
+        const float* row = dout + r * C;
+        for (long c = c0; c < c1; c++) sum[c - c0] += row[c];
+      }
+      for (long c = c0; c < c1; c++) dbias[c] = static_cast<float>(dbias[c] + sum[c - c0]);
+    });
   });
 }
 

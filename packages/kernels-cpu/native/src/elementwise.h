@@ -1,6 +1,7 @@
 // Fast paths of the element-wise ops that dominate an FP8 training step after the GEMMs: GELU forward
-// and backward, the FP8 diagnostics' code counts, and the casts to byte formats (table-driven), f16 and bf16 with their fused amax (same
-// semantics as src/ops/gelu.ts and fp8-format's quantize; `scale` must be a float32 value).
+// and backward, the FP8 diagnostics' code counts, the casts to byte formats (table-driven), f16 and
+// bf16 with their fused amax, amax alone, and the residual and bias ops (same semantics as
+// src/ops/{gelu,amax,residual,bias}.ts and fp8-format's quantize; `scale` must be a float32 value).
 #pragma once
 
 #include <cstdint>
@@ -24,5 +25,20 @@ double quantize_half(const float* src, uint16_t* dst, long n, double scale, bool
 // Sums classes[codes[i]] over the codes of a byte format (u8) or a 16-bit format (u16): class 1 counts
 // into zeros, class 2 into saturated, 0 into neither (kernels-cpu's countCodes, its class table).
 void count_codes(const void* codes, bool wide, long n, const uint8_t* classes, long counts[2], int threads);
+
+// max |x[i]| (NaN when any element is NaN, 0 when n is 0).
+double amax_f32(const float* x, long n, int threads);
+
+// out[i] = a[i] + b[i] (out may be a or b).
+void residual_forward(const float* a, const float* b, float* out, long n, int threads);
+
+// da[i] += dout[i], then db[i] += dout[i].
+void residual_backward(const float* dout, float* da, float* db, long n, int threads);
+
+// out[r * C + c] = x[r * C + c] + bias[c] (out may be x).
+void bias_add(const float* x, const float* bias, float* out, long rows, long C, int threads);
+
+// dbias[c] += the sum over rows of dout[r * C + c], summed in double in row order.
+void bias_backward(const float* dout, float* dbias, long rows, long C, int threads);
 
 }  // namespace fp8lm

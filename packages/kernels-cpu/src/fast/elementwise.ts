@@ -1,12 +1,17 @@
 import { encodeTable, quantize as quantizeHost, resolveFormat } from '@fp8lm/fp8-format';
 import {
+  biasAddArgs,
+  biasBackwardArgs,
   type CodeDType,
   type DeviceTensor,
+  formatAmaxArgs,
   formatCountCodesArgs,
   formatQuantizeArgs,
   geluBackwardArgs,
   geluForwardArgs,
   type QuantizeOptions,
+  residualBackwardArgs,
+  residualForwardArgs,
 } from '@fp8lm/tensor-interface';
 import { asCpu, type CpuTensor } from '../cpu-tensor.js';
 import { cpuLayer } from '../layer-checks.js';
@@ -15,10 +20,12 @@ import { quantize } from '../ops/quantize.js';
 import { scaleValue } from '../scale-arg.js';
 import { requireNative } from './native.js';
 
-// Fast paths of GELU, of the FP8 diagnostics' code counts and of the casts to byte formats, f16 and bf16: the same contract as the reference ops in
-// src/ops/{gelu,quantize}.ts, run by the native addon on every core. GELU computes the reference's
-// double-precision expression; the byte cast indexes fp8-format's own encode table and the 16-bit casts
-// follow its integer conversions, so the codes are the reference's bit for bit.
+// Fast paths of GELU, of the FP8 diagnostics' code counts, of the casts to byte formats, f16 and bf16,
+// of amax and of the residual and bias ops: the same contract as the reference ops in
+// src/ops/{gelu,count-codes,quantize,amax,residual,bias}.ts, run by the native addon on every core.
+// GELU computes the reference's double-precision expression; the byte cast indexes fp8-format's own
+// encode table and the 16-bit casts follow its integer conversions, so the codes are the reference's
+// bit for bit, as are amax, the sums and the bias gradient (summed in f64 in the reference's order).
 
 const EMPTY_F32 = new Float32Array(0);
 const EMPTY_U8 = new Uint8Array(0);
@@ -52,6 +59,37 @@ export function countCodesFast(src: DeviceTensor<CodeDType>, out: DeviceTensor<'
 }
 
 /**
+ * `codes = cast(fround(x · scale))` in the addon, with the codec's checks and errors: the options are
+ * checked by the host codec on empty arrays (one set of rules), and a NaN in a format without NaN goes
+ * to the codec, which throws. Returns `max |x|`.
+ */
+export function castFast(
+  dtype: CodeDType,
+  x: Float32Array,
+  codes: Uint8Array | Uint16Array,
+  scale: number | undefined,
+  saturate: boolean | undefined,
+  rounding?: QuantizeOptions['rounding'],
+): number {
+  quantizeHost(dtype, EMPTY_F32, codes instanceof Uint16Array ? EMPTY_U16 : EMPTY_U8, {
+    scale,
+    saturate,
+    rounding,
+  });
+  const native = requireNative();
+  // The scale is a float32, as the codec (and a GPU) takes it: x · scale is then one f32 product.
+  const scale32 = Math.fround(scale ?? 1);
+  const amax =
+    codes instanceof Uint16Array
+      ? native.quantizeHalf(x, codes, scale32, dtype === 'bf16', saturate ?? true)
+      : native.quantizeTable8(x, codes, encodeTable(dtype, saturate ?? true), scale32);
+  if (Number.isNaN(amax) && resolveFormat(dtype).nanCode === null) {
+    quantizeHost(dtype, x, codes, { scale, saturate }); // throws: the format has no NaN code
+  }
+  return amax;
+}
+
+/**
  * Fast `quantize`: byte formats, f16 and bf16 with round-to-nearest-even in the addon; stochastic
  * rounding goes to the reference.
  */
@@ -67,24 +105,49 @@ export function quantizeFast(
   }
   const codes = d.data as CpuTensor<CodeDType>['data'];
   const scale = scaleValue(options.scale, 'scale');
-  const saturate = options.saturate;
-  // The rounding options are checked by the host codec, on empty arrays: one set of rules.
-  quantizeHost(dstDtype, EMPTY_F32, codes instanceof Uint16Array ? EMPTY_U16 : EMPTY_U8, {
-    scale,
-    saturate,
-    rounding: options.rounding,
-  });
-  const x = s.data as Float32Array;
-  const native = requireNative();
-  // The scale is a float32, as the reference (and a GPU) takes it: x · scale is then one f32 product.
-  const scale32 = Math.fround(scale ?? 1);
-  const amax =
-    codes instanceof Uint16Array
-      ? native.quantizeHalf(x, codes, scale32, dstDtype === 'bf16', saturate ?? true)
-      : native.quantizeTable8(x, codes, encodeTable(dstDtype, saturate ?? true), scale32);
-  if (Number.isNaN(amax) && resolveFormat(dstDtype).nanCode === null) {
-    quantize(src, dst, options); // the reference throws: the format has no NaN code
-    return;
-  }
+  const amax = castFast(dstDtype, s.data as Float32Array, codes, scale, options.saturate, options.rounding);
   if (amaxOut !== undefined) amaxOut.data[amaxIndex] = amax;
+}
+
+/** Fast `amax`; see the reference for the contract. */
+export function amaxFast(src: DeviceTensor<'f32'>, out: DeviceTensor<'f32'>, index = 0): void {
+  const { src: s, out: o } = formatAmaxArgs(asCpu, src, out, index);
+  o.data[index] = requireNative().amaxF32(s.data as Float32Array);
+}
+
+/** Fast `residualForward`; see the reference for the contract. */
+export function residualForwardFast(
+  a: DeviceTensor<'f32'>,
+  b: DeviceTensor<'f32'>,
+  out: DeviceTensor<'f32'>,
+): void {
+  const { A, Bt, O } = residualForwardArgs(cpuLayer, a, b, out);
+  requireNative().residualForward(A.data, Bt.data, O.data, O.data.length);
+}
+
+/** Fast `residualBackward`; see the reference for the contract. */
+export function residualBackwardFast(
+  dout: DeviceTensor<'f32'>,
+  da: DeviceTensor<'f32'>,
+  db: DeviceTensor<'f32'>,
+): void {
+  const { D, DA, DB } = residualBackwardArgs(cpuLayer, dout, da, db);
+  requireNative().residualBackward(D.data, DA.data, DB.data, D.data.length);
+}
+
+/** Fast `biasAdd`; see the reference for the contract. */
+export function biasAddFast(
+  x: DeviceTensor<'f32'>,
+  bias: DeviceTensor<'f32'>,
+  out: DeviceTensor<'f32'> = x,
+): void {
+  const { X, Bi, O, C } = biasAddArgs(cpuLayer, x, bias, out);
+  // C = 0 leaves nothing to write.
+  if (C > 0) requireNative().biasAdd(X.data, Bi.data, O.data, X.data.length / C, C);
+}
+
+/** Fast `biasBackward`; see the reference for the contract. */
+export function biasBackwardFast(dout: DeviceTensor<'f32'>, dbias: DeviceTensor<'f32'>): void {
+  const { D, DB, C, rows } = biasBackwardArgs(cpuLayer, dout, dbias);
+  requireNative().biasBackward(D.data, DB.data, rows, C);
 }

@@ -104,6 +104,12 @@ export interface NativeAddon {
   quantizeHalf(src: Float32Array, dst: Uint16Array, scale: number, bf16: boolean, saturate: boolean): number;
   /** `out[index]`, `out[index + 1]` = the codes whose class is 1 (zero) and 2 (saturated). */
   countCodes(codes: Uint8Array | Uint16Array, classes: Uint8Array, out: Int32Array, index: number): void;
+  /** `max |x|` (NaN if any element is NaN, 0 if empty). */
+  amaxF32(x: Float32Array): number;
+  residualForward(a: Float32Array, b: Float32Array, out: Float32Array, n: number): void;
+  residualBackward(dout: Float32Array, da: Float32Array, db: Float32Array, n: number): void;
+  biasAdd(x: Float32Array, bias: Float32Array, out: Float32Array, rows: number, C: number): void;
+  biasBackward(dout: Float32Array, dbias: Float32Array, rows: number, C: number): void;
   /**
    * Fused AdamW: stage 1 (`apply` false) writes `stats[0..2]` (and `groups.stats`), stage 2 the state.
    * `hyper` = [lr, beta1, beta2, eps, weightDecay, correction1, correction2, gradMultiplier, decoupled].

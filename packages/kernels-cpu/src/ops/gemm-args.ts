@@ -106,19 +106,28 @@ export function planGemm(
   };
 }
 
+/** How {@link finishGemm} reduces and casts the f32 result: the codec's own functions, or the same in the addon. */
+export interface FinishOps {
+  amax(r: Float32Array): number;
+  /** `codes = cast(fround(r · scale))` (the codec's quantize, its checks included); returns amax(r). */
+  cast(dtype: 'e4m3' | 'e5m2', r: Float32Array, codes: Uint8Array, scale: number, saturate: boolean): number;
+}
+
+const HOST_FINISH: FinishOps = {
+  amax: amaxHost,
+  cast: (dtype, r, codes, scale, saturate) => quantizeHost(dtype, r, codes, { scale, saturate }).amax,
+};
+
 /**
  * Writes the f32 result `r` (`[m, n]`) to C: for an f32 C, `r` must be C's own storage; for an FP8 C it
  * is quantized with `outScale` (bit-exact with the format ops). The amax of `r` goes to `amaxOut`.
  */
-export function finishGemm(plan: GemmPlan, r: Float32Array): void {
+export function finishGemm(plan: GemmPlan, r: Float32Array, ops: FinishOps = HOST_FINISH): void {
   let amax: number;
   if (plan.c.dtype === 'f32') {
-    amax = plan.amaxOut === undefined ? 0 : amaxHost(r);
+    amax = plan.amaxOut === undefined ? 0 : ops.amax(r);
   } else {
-    amax = quantizeHost(plan.c.dtype, r, plan.c.data as Uint8Array, {
-      scale: plan.outScale,
-      saturate: plan.saturate,
-    }).amax;
+    amax = ops.cast(plan.c.dtype, r, plan.c.data as Uint8Array, plan.outScale, plan.saturate);
   }
   if (plan.amaxOut !== undefined) plan.amaxOut[plan.amaxIndex] = amax;
 }

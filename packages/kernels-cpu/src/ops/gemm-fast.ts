@@ -1,7 +1,8 @@
 import type { DeviceTensor, GemmInputDType, GemmOptions, GemmOutputDType } from '@fp8lm/tensor-interface';
 import { decodeTable } from '../fast/decode-tables.js';
+import { castFast } from '../fast/elementwise.js';
 import { requireNative, SRC_BF16, SRC_F32, SRC_TABLE8, SRC_TABLE16 } from '../fast/native.js';
-import { finishGemm, type GemmOperand, planGemm } from './gemm-args.js';
+import { type FinishOps, finishGemm, type GemmOperand, planGemm } from './gemm-args.js';
 
 function kindOf(x: GemmOperand): [number, Float32Array | null] {
   switch (x.dtype) {
@@ -18,11 +19,17 @@ function kindOf(x: GemmOperand): [number, Float32Array | null] {
 
 let scratch = new Float32Array(0);
 
+/** The amax and the FP8 cast of the result in the addon (bit-exact with the codec's). */
+const FAST_FINISH: FinishOps = {
+  amax: (r) => requireNative().amaxF32(r),
+  cast: (dtype, r, codes, scale, saturate) => castFast(dtype, r, codes, scale, saturate),
+};
+
 /**
  * Backend op (fast path): the same contract as the reference `gemm`, run by the native addon. FP8,
  * f16 and bf16 codes are decoded while the operands are packed into the micro-kernel's panels (block
  * scales multiplied in there too); per-tensor scales fold into alpha; f32 FMA accumulation, blocked
- * over K in 256-deep slices; both cores. An FP8 C goes through an f32 scratch and the codec's quantize.
+ * over K in 256-deep slices; both cores. An FP8 C goes through an f32 scratch and the addon's cast.
  */
 export function gemmFast(
   a: DeviceTensor<GemmInputDType>,
@@ -67,5 +74,5 @@ export function gemmFast(
     plan.beta,
     plan.bias ?? null,
   );
-  finishGemm(plan, r);
+  finishGemm(plan, r, FAST_FINISH);
 }
