@@ -205,6 +205,14 @@ bool get_args(napi_env env, napi_callback_info info, napi_value (&args)[N]) {
   return true;
 }
 
+// Reads K Float32Array arguments of n elements each (a TypeError names the first that is not).
+template <size_t K>
+bool f32_arrays(napi_env env, const napi_value* a, const char* const (&names)[K], double n, float* (&out)[K]) {
+  for (size_t i = 0; i < K; i++)
+    if ((out[i] = f32_arg(env, a[i], n, names[i])) == nullptr) return false;
+  return true;
+}
+
 // layernormForward(x, weight, bias, out, mean, rstd, rows, C, eps)
 napi_value LayernormForward(napi_env env, napi_callback_info info) {
   init_defaults();
@@ -287,11 +295,9 @@ napi_value AttentionBackward(napi_env env, napi_callback_info info) {
 napi_value GeluForward(napi_env env, napi_callback_info info) {
   init_defaults();
   napi_value a[3];
-  if (!get_args(env, info, a)) return nullptr;
-  const long n = static_cast<long>(number(env, a[2]));
-  float *x, *out;
-  if ((x = f32_arg(env, a[0], n, "x")) == nullptr || (out = f32_arg(env, a[1], n, "out")) == nullptr) return nullptr;
-  fp8lm::gelu_forward(x, out, n, current_threads);
+  float* p[2];
+  if (!get_args(env, info, a) || !f32_arrays(env, a, {"x", "out"}, number(env, a[2]), p)) return nullptr;
+  fp8lm::gelu_forward(p[0], p[1], static_cast<long>(number(env, a[2])), current_threads);
   return nullptr;
 }
 
@@ -299,13 +305,9 @@ napi_value GeluForward(napi_env env, napi_callback_info info) {
 napi_value GeluBackward(napi_env env, napi_callback_info info) {
   init_defaults();
   napi_value a[4];
-  if (!get_args(env, info, a)) return nullptr;
-  const long n = static_cast<long>(number(env, a[3]));
-  float *d, *x, *dx;
-  if ((d = f32_arg(env, a[0], n, "dout")) == nullptr || (x = f32_arg(env, a[1], n, "x")) == nullptr ||
-      (dx = f32_arg(env, a[2], n, "dx")) == nullptr)
-    return nullptr;
-  fp8lm::gelu_backward(d, x, dx, n, current_threads);
+  float* p[3];
+  if (!get_args(env, info, a) || !f32_arrays(env, a, {"dout", "x", "dx"}, number(env, a[3]), p)) return nullptr;
+  fp8lm::gelu_backward(p[0], p[1], p[2], static_cast<long>(number(env, a[3])), current_threads);
   return nullptr;
 }
 
@@ -349,13 +351,9 @@ napi_value AmaxF32(napi_env env, napi_callback_info info) {
 napi_value ResidualForward(napi_env env, napi_callback_info info) {
   init_defaults();
   napi_value a[4];
-  if (!get_args(env, info, a)) return nullptr;
-  const long n = static_cast<long>(number(env, a[3]));
-  float *x, *y, *out;
-  if ((x = f32_arg(env, a[0], n, "a")) == nullptr || (y = f32_arg(env, a[1], n, "b")) == nullptr ||
-      (out = f32_arg(env, a[2], n, "out")) == nullptr)
-    return nullptr;
-  fp8lm::residual_forward(x, y, out, n, current_threads);
+  float* p[3];
+  if (!get_args(env, info, a) || !f32_arrays(env, a, {"a", "b", "out"}, number(env, a[3]), p)) return nullptr;
+  fp8lm::residual_forward(p[0], p[1], p[2], static_cast<long>(number(env, a[3])), current_threads);
   return nullptr;
 }
 
@@ -363,13 +361,9 @@ napi_value ResidualForward(napi_env env, napi_callback_info info) {
 napi_value ResidualBackward(napi_env env, napi_callback_info info) {
   init_defaults();
   napi_value a[4];
-  if (!get_args(env, info, a)) return nullptr;
-  const long n = static_cast<long>(number(env, a[3]));
-  float *d, *da, *db;
-  if ((d = f32_arg(env, a[0], n, "dout")) == nullptr || (da = f32_arg(env, a[1], n, "da")) == nullptr ||
-      (db = f32_arg(env, a[2], n, "db")) == nullptr)
-    return nullptr;
-  fp8lm::residual_backward(d, da, db, n, current_threads);
+  float* p[3];
+  if (!get_args(env, info, a) || !f32_arrays(env, a, {"dout", "da", "db"}, number(env, a[3]), p)) return nullptr;
+  fp8lm::residual_backward(p[0], p[1], p[2], static_cast<long>(number(env, a[3])), current_threads);
   return nullptr;
 }
 

@@ -49,9 +49,10 @@ void gelu_backward(const float* dout, const float* x, float* dx, long n, int thr
 
 namespace {
 
-// The amax reduction and the scaled f32 bits shared by the casts: encode(bits) per element.
-template <typename Dst, typename Encode>
-double cast_with_amax(const float* src, Dst* dst, long n, double scale, int threads, Encode&& encode) {
+// max |each(i)| over [0, n) on the pool (NaN when any is NaN, 0 when n is 0); each(i) returns the
+// float of element i and may do the op's own work on it.
+template <typename Each>
+double pooled_amax(long n, int threads, Each&& each) {
   // One amax slot per participant (a worker may do no chunk at all: its slot stays 0).
   std::vector<float> amax(64, 0.0f);
   std::vector<char> nan(64, 0);
@@ -59,14 +60,9 @@ double cast_with_amax(const float* src, Dst* dst, long n, double scale, int thre
     float m = amax[id];
     bool seen = false;
     for (long i = lo; i < hi; i++) {
-      const float v = src[i];
-      const float a = std::fabs(v);
+      const float a = std::fabs(each(i));
       seen |= a != a;
       m = a > m ? a : m;
-      const float y = static_cast<float>(static_cast<double>(v) * scale);
-      uint32_t b;
-      std::memcpy(&b, &y, 4);
-      dst[i] = encode(b);
     }
     amax[id] = m;
     if (seen) nan[id] = 1;
@@ -77,6 +73,19 @@ double cast_with_amax(const float* src, Dst* dst, long n, double scale, int thre
     m = std::max(m, amax[i]);
   }
   return m;
+}
+
+// The casts: dst[i] = encode(bits of float(src[i] * scale)), with the amax of src fused in.
+template <typename Dst, typename Encode>
+double cast_with_amax(const float* src, Dst* dst, long n, double scale, int threads, Encode&& encode) {
+  return pooled_amax(n, threads, [&](long i) {
+    const float v = src[i];
+    const float y = static_cast<float>(static_cast<double>(v) * scale);
+    uint32_t b;
+    std::memcpy(&b, &y, 4);
+    dst[i] = encode(b);
+    return v;
+  });
 }
 
 }  // namespace
@@ -114,25 +123,7 @@ double quantize_table8(const float* src, uint8_t* dst, const uint8_t* table, lon
 }
 
 double amax_f32(const float* x, long n, int threads) {
-  std::vector<float> amax(64, 0.0f);
-  std::vector<char> nan(64, 0);
-  for_all(n, threads, [&](int id, long lo, long hi) {
-    float m = amax[id];
-    bool seen = false;
-    for (long i = lo; i < hi; i++) {
-      const float a = std::fabs(x[i]);
-      seen |= a != a;
-      m = a > m ? a : m;
-    }
-    amax[id] = m;
-    if (seen) nan[id] = 1;
-  });
-  float m = 0;
-  for (int i = 0; i < 64; i++) {
-    if (nan[i]) return std::numeric_limits<double>::quiet_NaN();
-    m = std::max(m, amax[i]);
-  }
-  return m;
+  return pooled_amax(n, threads, [&](long i) { return x[i]; });
 }
 
 // A float sum is the correctly rounded one, as the reference's double sum rounded to float is.
