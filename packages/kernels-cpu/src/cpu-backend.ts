@@ -18,6 +18,7 @@ import {
   biasAddFast,
   biasBackwardFast,
   countCodesFast,
+  dequantizeFast,
   geluBackwardFast,
   geluForwardFast,
   quantizeFast,
@@ -60,7 +61,7 @@ import { sumSquares } from './ops/sum-squares.js';
 export class CpuBackend implements Backend {
   readonly name = 'cpu';
   readonly quantize: typeof quantize = quantize;
-  readonly dequantize = dequantize;
+  readonly dequantize: typeof dequantize = dequantize;
   readonly amax: typeof amax = amax;
   readonly countCodes: typeof countCodes = countCodes;
   readonly computeScale = computeScale;
@@ -108,6 +109,7 @@ export class CpuBackend implements Backend {
       this.layernormBackward = layernormBackwardFast;
       this.attentionForward = attentionForwardFast;
       this.attentionBackward = attentionBackwardFast;
+      this.dequantize = dequantizeFast;
       this.amax = amaxFast;
       this.residualForward = residualForwardFast;
       this.residualBackward = residualBackwardFast;

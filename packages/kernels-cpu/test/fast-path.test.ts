@@ -146,6 +146,39 @@ describe('fast path: GELU and the casts agree with the reference', () => {
     });
   }
 
+  for (const dtype of CODE_DTYPES) {
+    it(`dequantize from ${dtype}: the same bits for every code and scale, the same errors`, async (ctx) => {
+      if (!status.available) ctx.skip();
+      const wide = resolveFormat(dtype).bits > 8;
+      const codes = wide ? new Uint16Array(n) : new Uint8Array(n);
+      let seed = 5;
+      for (let i = 0; i < n; i++) {
+        seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0;
+        codes[i] = i < 256 ? i : seed >>> (wide ? 16 : 24); // every byte code, then random ones
+      }
+      const results = [];
+      for (const fast of [false, true]) {
+        const b = createCpuBackend({ fast });
+        const src = b.upload(dtype, [n], codes as never);
+        const dst = b.alloc('f32', [n]);
+        const got: unknown[] = [];
+        for (const scaleInv of [undefined, 3.7, 2 ** -20, 0]) {
+          try {
+            b.dequantize(src, dst, { scaleInv });
+            const r = await b.read(dst);
+            got.push(new Uint32Array(r.buffer, r.byteOffset, r.length));
+          } catch (e) {
+            got.push(`throws ${(e as Error).message}`);
+          }
+        }
+        results.push(got);
+        b.destroy();
+      }
+      expect(results[1]).toEqual(results[0]);
+      expect(results[0][3]).toMatch(/^throws scaleInv/);
+    });
+  }
+
   it('quantize with NaN input to a format without NaN throws the reference error', (ctx) => {
     if (!status.available) ctx.skip();
     const b = createCpuBackend({ fast: true });

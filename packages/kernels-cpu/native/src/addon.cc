@@ -334,6 +334,24 @@ napi_value CountCodes(napi_env env, napi_callback_info info) {
   return nullptr;
 }
 
+// dequantizeTable(codes, table, scaleInv, out)
+napi_value DequantizeTable(napi_env env, napi_callback_info info) {
+  init_defaults();
+  napi_value a[4];
+  if (!get_args(env, info, a)) return nullptr;
+  View codes, table, out;
+  if (!typed(env, a[0], codes) || (codes.type != napi_uint8_array && codes.type != napi_uint16_array))
+    return throw_error(env, "codes: expected a Uint8Array or a Uint16Array");
+  const bool wide = codes.type == napi_uint16_array;
+  if (!typed(env, a[1], table) || table.type != napi_float32_array || table.length < (wide ? 65536u : 256u))
+    return throw_error(env, "table: expected a Float32Array with an entry for every stored code");
+  if (!typed(env, a[3], out) || out.type != napi_float32_array || out.length < codes.length)
+    return throw_error(env, "out: expected a Float32Array as long as codes");
+  fp8lm::dequantize_table(codes.data, wide, static_cast<long>(codes.length), static_cast<const float*>(table.data),
+                          number(env, a[2]), static_cast<float*>(out.data), current_threads);
+  return nullptr;
+}
+
 // amaxF32(x) -> max |x|
 napi_value AmaxF32(napi_env env, napi_callback_info info) {
   init_defaults();
@@ -612,6 +630,7 @@ NAPI_MODULE_INIT() {
       {"quantizeHalf", nullptr, QuantizeHalf, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"countCodes", nullptr, CountCodes, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"adamw", nullptr, AdamW, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
+      {"dequantizeTable", nullptr, DequantizeTable, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"amaxF32", nullptr, AmaxF32, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"residualForward", nullptr, ResidualForward, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"residualBackward", nullptr, ResidualBackward, nullptr, nullptr, nullptr, napi_enumerable, nullptr},

@@ -1,4 +1,4 @@
-// GELU (tanh form), the casts to byte formats, f16 and bf16, amax, and the residual and bias ops. Each
+// GELU (tanh form), the casts to byte formats, f16 and bf16, the decode, amax, and the residual and bias ops. Each
 // computes exactly what its TypeScript reference does, in the same precision: GELU in double, rounded
 // once to float; a cast rounds x * scale to float (the scale is a float32, so the double product is
 // exact and the result is the f32 product) and encodes it through the same encode table (byte
@@ -119,6 +119,19 @@ double quantize_half(const float* src, uint16_t* dst, long n, double scale, bool
 double quantize_table8(const float* src, uint8_t* dst, const uint8_t* table, long n, double scale, int threads) {
   return cast_with_amax(src, dst, n, scale, threads, [&](uint32_t b) {
     return table[table8_index(b)];
+  });
+}
+
+void dequantize_table(const void* codes, bool wide, long n, const float* table, double scale_inv, float* out,
+                      int threads) {
+  for_all(n, threads, [&](int, long lo, long hi) {
+    if (wide) {
+      const uint16_t* q = static_cast<const uint16_t*>(codes);
+      for (long i = lo; i < hi; i++) out[i] = static_cast<float>(table[q[i]] * scale_inv);
+    } else {
+      const uint8_t* q = static_cast<const uint8_t*>(codes);
+      for (long i = lo; i < hi; i++) out[i] = static_cast<float>(table[q[i]] * scale_inv);
+    }
   });
 }
 

@@ -1,6 +1,6 @@
 // Fast paths of the element-wise ops that dominate an FP8 training step after the GEMMs: GELU forward
 // and backward, the FP8 diagnostics' code counts, the casts to byte formats (table-driven), f16 and
-// bf16 with their fused amax, amax alone, and the residual and bias ops (same semantics as
+// bf16 with their fused amax, the decode through a table, amax alone, and the residual and bias ops (same semantics as
 // src/ops/{gelu,amax,residual,bias}.ts and fp8-format's quantize; `scale` must be a float32 value).
 #pragma once
 
@@ -25,6 +25,11 @@ double quantize_half(const float* src, uint16_t* dst, long n, double scale, bool
 // Sums classes[codes[i]] over the codes of a byte format (u8) or a 16-bit format (u16): class 1 counts
 // into zeros, class 2 into saturated, 0 into neither (kernels-cpu's countCodes, its class table).
 void count_codes(const void* codes, bool wide, long n, const uint8_t* classes, long counts[2], int threads);
+
+// out[i] = float(table[codes[i]] * scale_inv) for byte codes (u8) or 16-bit codes (u16) (fp8-format's
+// dequantize through its decode table; `scale_inv` must be a float32 value).
+void dequantize_table(const void* codes, bool wide, long n, const float* table, double scale_inv, float* out,
+                      int threads);
 
 // max |x[i]| (NaN when any element is NaN, 0 when n is 0).
 double amax_f32(const float* x, long n, int threads);

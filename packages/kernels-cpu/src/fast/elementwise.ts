@@ -1,11 +1,18 @@
-import { encodeTable, quantize as quantizeHost, resolveFormat } from '@fp8lm/fp8-format';
+import {
+  dequantize as dequantizeHost,
+  encodeTable,
+  quantize as quantizeHost,
+  resolveFormat,
+} from '@fp8lm/fp8-format';
 import {
   biasAddArgs,
   biasBackwardArgs,
   type CodeDType,
+  type DequantizeOptions,
   type DeviceTensor,
   formatAmaxArgs,
   formatCountCodesArgs,
+  formatDequantizeArgs,
   formatQuantizeArgs,
   geluBackwardArgs,
   geluForwardArgs,
@@ -18,11 +25,12 @@ import { cpuLayer } from '../layer-checks.js';
 import { classesOf } from '../ops/count-codes.js';
 import { quantize } from '../ops/quantize.js';
 import { scaleValue } from '../scale-arg.js';
+import { decodeTable } from './decode-tables.js';
 import { requireNative } from './native.js';
 
 // Fast paths of GELU, of the FP8 diagnostics' code counts, of the casts to byte formats, f16 and bf16,
-// of amax and of the residual and bias ops: the same contract as the reference ops in
-// src/ops/{gelu,count-codes,quantize,amax,residual,bias}.ts, run by the native addon on every core.
+// of the decode, of amax and of the residual and bias ops: the same contract as the reference ops in
+// src/ops/{gelu,count-codes,quantize,dequantize,amax,residual,bias}.ts, run by the native addon on every core.
 // GELU computes the reference's double-precision expression; the byte cast indexes fp8-format's own
 // encode table and the 16-bit casts follow its integer conversions, so the codes are the reference's
 // bit for bit, as are amax, the sums and the bias gradient (summed in f64 in the reference's order).
@@ -107,6 +115,24 @@ export function quantizeFast(
   const scale = scaleValue(options.scale, 'scale');
   const amax = castFast(dstDtype, s.data as Float32Array, codes, scale, options.saturate, options.rounding);
   if (amaxOut !== undefined) amaxOut.data[amaxIndex] = amax;
+}
+
+/** Fast `dequantize` (fp8-format's decode table, the codec's check of `scaleInv`); see the reference. */
+export function dequantizeFast(
+  src: DeviceTensor<CodeDType>,
+  dst: DeviceTensor<'f32'>,
+  options: DequantizeOptions = {},
+): void {
+  const { src: s, srcDtype, dst: d } = formatDequantizeArgs(asCpu, src, dst);
+  const codes = s.data as Uint8Array | Uint16Array;
+  const scaleInv = scaleValue(options.scaleInv, 'scaleInv');
+  dequantizeHost(srcDtype, codes instanceof Uint16Array ? EMPTY_U16 : EMPTY_U8, EMPTY_F32, { scaleInv });
+  requireNative().dequantizeTable(
+    codes,
+    decodeTable(srcDtype),
+    Math.fround(scaleInv ?? 1),
+    d.data as Float32Array,
+  );
 }
 
 /** Fast `amax`; see the reference for the contract. */

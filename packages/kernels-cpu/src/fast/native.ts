@@ -104,6 +104,13 @@ export interface NativeAddon {
   quantizeHalf(src: Float32Array, dst: Uint16Array, scale: number, bf16: boolean, saturate: boolean): number;
   /** `out[index]`, `out[index + 1]` = the codes whose class is 1 (zero) and 2 (saturated). */
   countCodes(codes: Uint8Array | Uint16Array, classes: Uint8Array, out: Int32Array, index: number): void;
+  /** `out[i] = fround(table[codes[i]] · scaleInv)` (a float32 `scaleInv`). */
+  dequantizeTable(
+    codes: Uint8Array | Uint16Array,
+    table: Float32Array,
+    scaleInv: number,
+    out: Float32Array,
+  ): void;
   /** `max |x|` (NaN if any element is NaN, 0 if empty). */
   amaxF32(x: Float32Array): number;
   residualForward(a: Float32Array, b: Float32Array, out: Float32Array, n: number): void;
