@@ -55,8 +55,10 @@ import { sumSquares } from './ops/sum-squares.js';
 /**
  * The reference backend: every op runs at once on the calling thread, in plain TypeScript.
  * It is the oracle the conformance suite holds the other backends to. With the native fast path
- * (`fast`, the default where it is built), GEMM, LayerNorm, attention, GELU, the casts, the code
- * counts and the fused AdamW stages (ungrouped moments) run in the addon instead, on every core; `createCpuBackend({ fast: false })` keeps every op in TypeScript.
+ * (`fast`, the default where it is built), GEMM, LayerNorm, attention, GELU, the casts both ways,
+ * amax, the code counts, the residual and bias ops and the fused AdamW stages run in the addon
+ * instead, on every core (the same results: see the package README);
+ * `createCpuBackend({ fast: false })` keeps every op in TypeScript.
  */
 export class CpuBackend implements Backend {
   readonly name = 'cpu';
@@ -66,7 +68,7 @@ export class CpuBackend implements Backend {
   readonly countCodes: typeof countCodes = countCodes;
   readonly computeScale = computeScale;
   readonly quantizeBlocks = quantizeBlocks;
-  /** True when the hot ops (GEMM, LayerNorm, attention, GELU, casts, code counts, AdamW) run on the native fast path. */
+  /** True when the hot ops (GEMM, LayerNorm, attention, GELU, casts, residual and bias ops, AdamW, …) run on the native fast path. */
   readonly fast: boolean;
   readonly gemm: typeof gemm;
   readonly adamwStats: typeof adamwStats = adamwStats;
