@@ -21,6 +21,19 @@ export default defineConfig({
           { text: 'Benchmarks', link: '/benchmarks' },
         ],
       },
+      {
+        // Each package's README, included as it is (the READMEs' examples run in the tests).
+        text: 'Packages',
+        items: [
+          { text: '@fp8lm/tensor-interface', link: '/packages/tensor-interface' },
+          { text: '@fp8lm/fp8-format', link: '/packages/fp8-format' },
+          { text: '@fp8lm/scaling', link: '/packages/scaling' },
+          { text: '@fp8lm/optimizer', link: '/packages/optimizer' },
+          { text: '@fp8lm/kernels-cpu', link: '/packages/kernels-cpu' },
+          { text: '@fp8lm/kernels-webgpu', link: '/kernels-webgpu' },
+          { text: '@fp8lm/gpt (trainer, `fp8lm` CLI)', link: '/packages/gpt' },
+        ],
+      },
     ],
   },
 });
