@@ -4,7 +4,11 @@ import { describe, expect, it } from 'vitest';
 import { readmeExamples, runReadmeExample } from '../../../tools/test-support/readme.js';
 
 const dir = join(dirname(fileURLToPath(import.meta.url)), '..');
-const examples = readmeExamples(join(dir, 'README.md'));
+// The README's examples, then the docs site's page for this package (its examples are docs that run too).
+const examples = [
+  ...readmeExamples(join(dir, 'README.md')),
+  ...readmeExamples(join(dir, '..', '..', 'docs', 'index.md')),
+];
 
 describe('fp8-format README examples run', () => {
   it('has examples', () => expect(examples.length).toBeGreaterThan(0));

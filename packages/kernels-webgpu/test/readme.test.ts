@@ -5,7 +5,11 @@ import { readmeExamples, runReadmeExample } from '../../../tools/test-support/re
 import { skip, unavailableReason } from './gpu.js';
 
 const dir = join(dirname(fileURLToPath(import.meta.url)), '..');
-const examples = readmeExamples(join(dir, 'README.md'));
+// The README's examples, then the docs site's page for this package (its examples are docs that run too).
+const examples = [
+  ...readmeExamples(join(dir, 'README.md')),
+  ...readmeExamples(join(dir, '..', '..', 'docs', 'kernels-webgpu.md')),
+];
 
 // The examples need a WebGPU adapter: without one they are skipped with the reason (failed in CI and
 // with FP8LM_REQUIRE_WEBGPU=1, like the conformance suite).
