@@ -2,97 +2,41 @@
 // (no bundler) and runs quantize and an FP8 GEMM on navigator.gpu; Node checks the results against
 // kernels-cpu. Without /usr/bin/chromium or a WebGPU adapter in the page the suite is skipped with the
 // reason — except in CI and with FP8LM_REQUIRE_WEBGPU=1, where that fails it.
-import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { createCpuBackend } from '@fp8lm/kernels-cpu';
-import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, describe, expect, it } from 'vitest';
-import { type PageServer, startPageServer } from './browser/server.js';
+import {
+  callPage,
+  closeBrowserPage,
+  openBrowserPage,
+  requireWebGpu,
+} from '../../../tools/test-support/browser-page.js';
+import { startPageServer } from '../../../tools/test-support/page-server.js';
 
-// As test/gpu.ts (not imported: it opens a Dawn device this file does not need).
-const requireWebGpu = process.env.CI === 'true' || process.env.FP8LM_REQUIRE_WEBGPU === '1';
-const CHROMIUM = process.env.FP8LM_CHROMIUM ?? '/usr/bin/chromium';
+/** What page.js's open() answers. */
+type Opened = { adapter: string; shaderF16Status: string } | { unavailable: string };
 
-/**
- * The flags that give navigator.gpu a SwiftShader adapter on a machine without a GPU (Chromium bundles
- * SwiftShader's Vulkan driver): `--enable-unsafe-webgpu` turns WebGPU on where Chromium's blocklist has
- * it off (Linux), `--use-webgpu-adapter=swiftshader` picks the CPU adapter so the result does not hang on
- * whatever GPU driver the machine has, `--use-angle=swiftshader` keeps the compositor off the GPU too.
- */
-const CHROMIUM_ARGS = [
-  '--enable-unsafe-webgpu',
-  '--use-webgpu-adapter=swiftshader',
-  '--use-angle=swiftshader',
-  '--no-sandbox',
-  '--disable-gpu-sandbox',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-  '--disable-quic',
-];
+// The page serves the main entries only: kernels-webgpu's Node entry (dist/node/) is refused.
+const server = await startPageServer({
+  pageDir: join(dirname(fileURLToPath(import.meta.url)), 'browser'),
+  packages: ['kernels-webgpu', 'tensor-interface', 'fp8-format'],
+  refuse: (name, rest) => name === 'kernels-webgpu' && rest.startsWith('node/'),
+});
+const launched = await openBrowserPage<Opened>(server);
+const session = 'session' in launched ? launched.session : undefined;
+const opened =
+  'reason' in launched
+    ? { reason: launched.reason }
+    : 'unavailable' in launched.opened
+      ? { reason: `the page has no WebGPU: ${launched.opened.unavailable}` }
+      : { adapter: `${launched.opened.adapter} (shader-f16: ${launched.opened.shaderF16Status})` };
+const ready = 'adapter' in opened;
 
-interface Session {
-  readonly browser: Browser;
-  readonly page: Page;
-  readonly server: PageServer;
-  /** Console errors and uncaught exceptions of the page, for failure messages. */
-  readonly errors: string[];
-}
-
-interface PageApi {
-  open(): Promise<{ adapter: string; shaderF16Status: string } | { unavailable: string }>;
-}
-
-/** Launches Chromium on the test page and waits for page.js to load; any failure says why. */
-async function openSession(): Promise<{ session?: Session; adapter?: string; reason?: string }> {
-  if (!existsSync(CHROMIUM)) return { reason: `${CHROMIUM} is missing (apt-get install chromium)` };
-  const server = await startPageServer();
-  const errors: string[] = [];
-  let browser: Browser | undefined;
-  try {
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, timeout: 60_000 });
-    const page = await browser.newPage();
-    page.on('console', (m) => {
-      if (m.type() === 'error') errors.push(`console: ${m.text()}`);
-    });
-    page.on('pageerror', (e) => errors.push(`page error: ${e.message}`));
-    await page.goto(server.url);
-    await page.waitForFunction(() => 'fp8lmPage' in globalThis, undefined, { timeout: 30_000 });
-    const opened = await page.evaluate(() =>
-      (globalThis as unknown as { fp8lmPage: PageApi }).fp8lmPage.open(),
-    );
-    const session = { browser, page, server, errors };
-    if ('unavailable' in opened) return { session, reason: `the page has no WebGPU: ${opened.unavailable}` };
-    return { session, adapter: `${opened.adapter} (shader-f16: ${opened.shaderF16Status})` };
-  } catch (e) {
-    await browser?.close();
-    await server.close();
-    const why = e instanceof Error ? e.message.split('\n')[0] : String(e);
-    return { reason: `${why}${errors.length > 0 ? ` [${errors.join('; ')}]` : ''}` };
-  }
-}
-
-const opened = await openSession();
-const session = opened.session;
-const ready = opened.adapter !== undefined;
-
-/** Runs one page.js function with a JSON-safe argument; page errors are appended to a failure. */
-async function inPage<T>(fn: 'quantize' | 'gemm', arg: object): Promise<T> {
+/** Runs one page.js function with a JSON-safe argument. */
+function inPage<T>(fn: 'quantize' | 'gemm', arg: object): Promise<T> {
   if (session === undefined) throw new Error('no browser session');
-  try {
-    return await session.page.evaluate(
-      ([name, a]) =>
-        (globalThis as unknown as { fp8lmPage: Record<string, (x: object) => Promise<T>> }).fp8lmPage[name](
-          a,
-        ),
-      [fn, arg] as const,
-    );
-  } catch (e) {
-    const why = e instanceof Error ? e.message : String(e);
-    throw new Error(
-      `${why}${session.errors.length > 0 ? `\npage errors:\n${session.errors.join('\n')}` : ''}`,
-    );
-  }
+  return callPage<T>(session, fn, arg);
 }
 
 /** The uint32 bit patterns of float32 values (what crosses the page boundary). */
@@ -138,16 +82,14 @@ function uniform(n: number, seed: number): Float32Array {
 }
 
 describe('kernels-webgpu in headless Chromium', () => {
-  afterAll(async () => {
-    await session?.browser.close();
-    await session?.server.close();
-  });
+  afterAll(() => closeBrowserPage(session));
 
-  const title = ready
-    ? `the page runs on ${opened.adapter}`
-    : `the page has a WebGPU adapter (it does not: ${opened.reason})`;
+  const title =
+    'adapter' in opened
+      ? `the page runs on ${opened.adapter}`
+      : `the page has a WebGPU adapter (it does not: ${opened.reason})`;
   it.skipIf(!ready && !requireWebGpu)(title, () => {
-    expect(opened.reason ?? 'available').toBe('available');
+    expect('reason' in opened ? opened.reason : 'available').toBe('available');
     // The page ran on the main entry alone: the Node entry (dist/node/) was never asked for.
     expect(session?.server.requested.filter((p) => p.includes('/node/'))).toEqual([]);
   });

@@ -4,6 +4,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { codeOnly, specifiers } from '../../../tools/test-support/imports.js';
 
 const dist = join(dirname(fileURLToPath(import.meta.url)), '..', 'dist');
 
@@ -14,30 +15,6 @@ function browserFiles(dir: string): string[] {
     if (e.isDirectory()) return path === join(dist, 'node') ? [] : browserFiles(path);
     return e.name.endsWith('.js') ? [path] : [];
   });
-}
-
-/** Comments and string contents removed, so prose like "process the rows" cannot match. */
-function codeOnly(text: string): string {
-  return text
-    .replace(/\/\*[\s\S]*?\*\//g, ' ')
-    .replace(/(^|[^:\\])\/\/.*$/gm, '$1')
-    .replace(/`(?:\\[\s\S]|[^`\\])*`/g, '``')
-    .replace(/'(?:\\.|[^'\\\n])*'/g, "''")
-    .replace(/"(?:\\.|[^"\\\n])*"/g, '""');
-}
-
-/** Module specifiers of static imports/exports, side-effect imports and dynamic `import('…')`. */
-function specifiers(text: string): string[] {
-  const found: string[] = [];
-  for (const re of [
-    /\b(?:import|export)\s[^;'"]*?\bfrom\s*['"]([^'"]+)['"]/g,
-    /\bimport\s*['"]([^'"]+)['"]/g,
-    /\bimport\s*\(\s*['"`]([^'"`]+)['"`]\s*\)/g,
-    /\brequire\s*\(\s*['"]([^'"]+)['"]\s*\)/g,
-  ]) {
-    for (const m of text.matchAll(re)) found.push(m[1]);
-  }
-  return found;
 }
 
 const files = browserFiles(dist);

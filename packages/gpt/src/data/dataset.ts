@@ -1,5 +1,5 @@
+import type { Tokenizer } from './char-tokenizer.js';
 import { assertRngState, CounterRng, type RandomSource, type RngState, randomInt } from './rng.js';
-import type { Tokenizer } from './tokenizer.js';
 
 /** Token storage: llm.c shards hold uint16 ids; larger vocabularies use int32. */
 export type TokenArray = Uint16Array | Int32Array;

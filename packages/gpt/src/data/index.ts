@@ -52,6 +52,7 @@ export {
 export {
   assertSameVocabulary,
   CharTokenizer,
+  checkTokenizerJSON,
   Gpt2Tokenizer,
   resolveTokenizer,
   type Tokenizer,

@@ -1,5 +1,5 @@
+import { CharTokenizer, type Tokenizer } from './char-tokenizer.js';
 import { CounterRng, type RandomSource, randomInt } from './rng.js';
-import { CharTokenizer, type Tokenizer } from './tokenizer.js';
 
 /**
  * A small stochastic grammar of English-like sentences. Every choice is made with a fixed

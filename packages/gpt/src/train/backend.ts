@@ -1,11 +1,9 @@
 import { createCpuBackend } from '@fp8lm/kernels-cpu';
 import type { Backend } from '@fp8lm/tensor-interface';
 
-/** Backends `--backend` can name. */
-export const BACKENDS = ['cpu', 'cpu-reference', 'webgpu'] as const;
+import { BACKENDS, type BackendName } from './backend-names.js';
 
-/** One of {@link BACKENDS}. */
-export type BackendName = (typeof BACKENDS)[number];
+export { BACKENDS, type BackendName } from './backend-names.js';
 
 /**
  * The backend a config names: `cpu` (kernels-cpu, with its native fast path when the addon is built),

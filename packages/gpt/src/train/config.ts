@@ -1,4 +1,4 @@
-import type { TokenizerName } from '../data/tokenizer.js';
+import type { TokenizerName } from '../data/char-tokenizer.js';
 import {
   checkConfig,
   type GPTConfig,
@@ -7,7 +7,7 @@ import {
   type ModelSize,
   resolveConfig,
 } from '../model/config.js';
-import { BACKENDS, type BackendName } from './backend.js';
+import { BACKENDS, type BackendName } from './backend-names.js';
 import {
   GRAD_SCALINGS,
   type GradScalingName,

@@ -30,4 +30,4 @@ export {
   resumedConfig,
   runTraining,
 } from './run.js';
-export { createModel, type StepMetrics, Trainer, type TrainerOptions } from './trainer.js';
+export { countParams, createModel, type StepMetrics, Trainer, type TrainerOptions } from './trainer.js';

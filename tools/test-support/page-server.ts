@@ -4,11 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { dirname, extname, join, normalize, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-const here = dirname(fileURLToPath(import.meta.url));
-const packagesDir = join(here, '..', '..', '..');
-
-/** The packages the page loads, each from its built `dist/` (ESM with relative `.js` imports). */
-export const PAGE_PACKAGES = ['kernels-webgpu', 'tensor-interface', 'fp8-format'] as const;
+const packagesDir = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'packages');
 
 const types: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -16,26 +12,35 @@ const types: Record<string, string> = {
   '.map': 'application/json; charset=utf-8',
 };
 
-/** A static server for the browser test, on a free loopback port. */
+/** What a browser test's page is served from. */
+export interface PageServerOptions {
+  /** The page's own folder (index.html and its scripts), served at `/`. */
+  readonly pageDir: string;
+  /** The packages whose built `dist/` folders are served at `/pkg/<name>/` (ESM with relative `.js` imports). */
+  readonly packages: readonly string[];
+  /** Files of a served package the page must not load (`rest` is the path inside `dist/`): answered 404. */
+  readonly refuse?: (name: string, rest: string) => boolean;
+}
+
+/** A static server for a browser test, on a free loopback port. */
 export interface PageServer {
   /** The page's address (`http://127.0.0.1:PORT/`): loopback is a secure context, as WebGPU requires. */
   readonly url: string;
-  /** Every path the browser asked for, in order (to check the Node entry was never loaded). */
+  /** Every path the browser asked for, in order (to check what the page loaded). */
   readonly requested: readonly string[];
   close(): Promise<void>;
 }
 
 /**
- * Serves `test/browser/` at `/` and `packages/<name>/dist/` at `/pkg/<name>/` for {@link PAGE_PACKAGES};
- * the page's import map points the bare `@fp8lm/*` names there, so no bundler is needed.
- * `kernels-webgpu`'s `dist/node/` is refused: the page must run on the browser-safe main entry alone.
+ * Serves the page folder at `/` and each package's `dist/` at `/pkg/<name>/`; the page's import map
+ * points the bare `@fp8lm/*` names there, so no bundler is needed.
  */
-export async function startPageServer(): Promise<PageServer> {
+export async function startPageServer(options: PageServerOptions): Promise<PageServer> {
   const requested: string[] = [];
   const server: Server = createServer((req, res) => {
     const path = decodeURIComponent(new URL(req.url ?? '/', 'http://localhost').pathname);
     requested.push(path);
-    const file = resolvePath(path);
+    const file = resolvePath(options, path);
     if (file === undefined) {
       res.writeHead(404).end(`not served: ${path}`);
       return;
@@ -68,17 +73,16 @@ export async function startPageServer(): Promise<PageServer> {
 }
 
 /** The file behind a request path, or undefined for anything outside the served folders. */
-function resolvePath(path: string): string | undefined {
+function resolvePath(options: PageServerOptions, path: string): string | undefined {
   if (path.includes('\0')) return undefined;
-  if (path === '/') return join(here, 'index.html');
+  if (path === '/') return join(options.pageDir, 'index.html');
   const pkg = /^\/pkg\/([a-z0-9-]+)\/(.+)$/.exec(path);
   if (pkg !== null) {
     const [, name, rest] = pkg;
-    if (!(PAGE_PACKAGES as readonly string[]).includes(name)) return undefined;
-    if (name === 'kernels-webgpu' && rest.startsWith('node/')) return undefined;
+    if (!options.packages.includes(name) || options.refuse?.(name, rest) === true) return undefined;
     return inside(join(packagesDir, name, 'dist'), rest);
   }
-  return inside(here, path.slice(1));
+  return inside(options.pageDir, path.slice(1));
 }
 
 /** `root/rest`, unless `rest` climbs out of `root`. */
