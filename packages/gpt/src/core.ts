@@ -2,7 +2,8 @@
 // the token dataset, the synthetic corpus and the char tokenizer, sampling — for browsers (with
 // kernels-webgpu's `createWebGpuBackend()` or kernels-cpu) and any other JavaScript runtime. Nothing
 // here imports `node:` modules or GPT-2's BPE tables (test/core-entry.test.ts checks the built files);
-// files, checkpoints on disk, the report and the CLI are in the main entry.
+// files, checkpoints on disk, the report and the CLI are in the main entry, which exports all of this
+// too. This file lists the browser-safe API of data/ and train/; their index.ts files list the rest.
 export {
   CharTokenizer,
   checkTokenizerJSON,
@@ -20,7 +21,14 @@ export {
   type TokenDatasetOptions,
   toTokenArray,
 } from './data/dataset.js';
-export { CounterRng, type RandomSource, type RngState, randomFloat, randomInt } from './data/rng.js';
+export {
+  assertRngState,
+  CounterRng,
+  type RandomSource,
+  type RngState,
+  randomFloat,
+  randomInt,
+} from './data/rng.js';
 export {
   DEFAULT_GRAMMAR,
   generateSynthetic,
@@ -29,6 +37,7 @@ export {
   type SyntheticOptions,
   syntheticEntropy,
   syntheticTokenizer,
+  validateGrammar,
 } from './data/synthetic.js';
 export * from './layers/index.js';
 export * from './model/index.js';

@@ -1,13 +1,5 @@
-export {
-  type Batch,
-  type DatasetState,
-  type Split,
-  splitTokens,
-  type TokenArray,
-  TokenDataset,
-  type TokenDatasetOptions,
-  toTokenArray,
-} from './dataset.js';
+// data/'s API that needs Node or GPT-2's BPE; the rest (dataset, RNG, synthetic corpus, char tokenizer)
+// is listed in ../core.ts.
 export {
   type LoadOptions,
   loadBinShards,
@@ -22,14 +14,6 @@ export {
   TINYSHAKESPEARE_URL,
 } from './prepare.js';
 export {
-  assertRngState,
-  CounterRng,
-  type RandomSource,
-  type RngState,
-  randomFloat,
-  randomInt,
-} from './rng.js';
-export {
   BIN_HEADER_BYTES,
   BIN_MAGIC,
   BIN_VERSION,
@@ -39,24 +23,4 @@ export {
   readDataFile,
   writeBinShard,
 } from './shards.js';
-export {
-  DEFAULT_GRAMMAR,
-  generateSynthetic,
-  type SyntheticEntropy,
-  type SyntheticGrammar,
-  type SyntheticOptions,
-  syntheticEntropy,
-  syntheticTokenizer,
-  validateGrammar,
-} from './synthetic.js';
-export {
-  assertSameVocabulary,
-  CharTokenizer,
-  checkTokenizerJSON,
-  Gpt2Tokenizer,
-  resolveTokenizer,
-  type Tokenizer,
-  type TokenizerJSON,
-  type TokenizerName,
-  tokenizerFromJSON,
-} from './tokenizer.js';
+export { assertSameVocabulary, Gpt2Tokenizer, resolveTokenizer, tokenizerFromJSON } from './tokenizer.js';
