@@ -7,6 +7,7 @@ export default defineConfig({
   themeConfig: {
     nav: [
       { text: 'Guide', link: '/' },
+      { text: 'Try it', link: '/try' },
       { text: 'Formats', link: '/formats' },
       { text: 'Backends', link: '/backends' },
     ],
@@ -15,6 +16,7 @@ export default defineConfig({
         text: 'fp8lm',
         items: [
           { text: 'Overview', link: '/' },
+          { text: 'Train in your browser', link: '/try' },
           { text: 'FP8 formats and scaling', link: '/formats' },
           { text: 'The Backend contract', link: '/backends' },
           { text: 'The WebGPU backend', link: '/kernels-webgpu' },
@@ -31,7 +33,7 @@ export default defineConfig({
           { text: '@fp8lm/optimizer', link: '/packages/optimizer' },
           { text: '@fp8lm/kernels-cpu', link: '/packages/kernels-cpu' },
           { text: '@fp8lm/kernels-webgpu', link: '/kernels-webgpu' },
-          { text: '@fp8lm/gpt (trainer, `fp8lm` CLI)', link: '/packages/gpt' },
+          { text: '@fp8lm/gpt (trainer, fp8lm CLI)', link: '/packages/gpt' },
         ],
       },
     ],

@@ -39,12 +39,13 @@ export interface BrowserSession {
 }
 
 /**
- * Launches Chromium on the server's page, waits for `fp8lmPage` and returns what its `open()` gave;
- * the reason instead where any of it fails (the server is closed then).
+ * Launches Chromium on `path` of the server's page and waits for `ready` (default: the page's API,
+ * `fp8lmPage`); the reason instead where any of it fails (the server is closed then).
  */
-export async function openBrowserPage<T>(
+export async function launchBrowserPage(
   server: PageServer,
-): Promise<{ session: BrowserSession; opened: T } | { reason: string }> {
+  options: { path?: string; ready?: (page: Page) => Promise<unknown> } = {},
+): Promise<{ session: BrowserSession } | { reason: string }> {
   if (!existsSync(CHROMIUM)) {
     await server.close();
     return { reason: `${CHROMIUM} is missing (apt-get install chromium)` };
@@ -58,15 +59,39 @@ export async function openBrowserPage<T>(
       if (m.type() === 'error') errors.push(`console: ${m.text()}`);
     });
     page.on('pageerror', (e) => errors.push(`page error: ${e.message}`));
-    await page.goto(server.url);
-    await page.waitForFunction(() => 'fp8lmPage' in globalThis, undefined, { timeout: 30_000 });
-    const session = { browser, page, server, errors };
-    return { session, opened: await callPage<T>(session, 'open', {}) };
+    await page.goto(server.url + (options.path ?? ''));
+    await (
+      options.ready ??
+      ((p) => p.waitForFunction(() => 'fp8lmPage' in globalThis, undefined, { timeout: 30_000 }))
+    )(page);
+    return { session: { browser, page, server, errors } };
   } catch (e) {
     await browser?.close();
     await server.close();
-    const why = e instanceof Error ? e.message.split('\n')[0] : String(e);
-    return { reason: `${why}${errors.length > 0 ? ` [${errors.join('; ')}]` : ''}` };
+    return { reason: describeFailure(e, errors) };
+  }
+}
+
+/** The first line of an error, with the page's errors. */
+export function describeFailure(e: unknown, errors: readonly string[]): string {
+  const why = e instanceof Error ? e.message.split('\n')[0] : String(e);
+  return `${why}${errors.length > 0 ? ` [${errors.join('; ')}]` : ''}`;
+}
+
+/**
+ * Launches Chromium on the server's page, waits for `fp8lmPage` and returns what its `open()` gave;
+ * the reason instead where any of it fails (the server is closed then).
+ */
+export async function openBrowserPage<T>(
+  server: PageServer,
+): Promise<{ session: BrowserSession; opened: T } | { reason: string }> {
+  const launched = await launchBrowserPage(server);
+  if ('reason' in launched) return launched;
+  try {
+    return { session: launched.session, opened: await callPage<T>(launched.session, 'open', {}) };
+  } catch (e) {
+    await closeBrowserPage(launched.session);
+    return { reason: describeFailure(e, launched.session.errors) };
   }
 }
 
