@@ -56,6 +56,8 @@ export {
   type Level,
   type LevelPlan,
   levelPlan,
+  OPTIMIZER_STATES,
+  type OptimizerStateName,
   SCALING_RECIPES,
   type ScalingRecipeName,
 } from './train/levels.js';

@@ -9,7 +9,7 @@ import { writeReport } from '../report/report.js';
 import { BACKENDS } from '../train/backend.js';
 import { TRAIN_DEFAULTS, type TrainSpec } from '../train/config.js';
 import { loadData } from '../train/data.js';
-import { GRAD_SCALINGS, LEVELS, type Level, SCALING_RECIPES } from '../train/levels.js';
+import { GRAD_SCALINGS, LEVELS, type Level, OPTIMIZER_STATES, SCALING_RECIPES } from '../train/levels.js';
 import { loadTrainedModel } from '../train/load.js';
 import { checkData, RUN_FILES, runTraining } from '../train/run.js';
 import { createProgress } from './progress.js';
@@ -75,6 +75,7 @@ const SPEC_FLAGS = {
   level: 'level',
   scaling: 'scaling',
   gradScaling: 'gradScaling',
+  optimizerState: 'optimizerState',
   backend: 'backend',
   preset: 'preset',
   steps: 'steps',
@@ -140,6 +141,14 @@ function trainCommand(io: CliIO): Command {
       )
         .choices(GRAD_SCALINGS)
         .default(d.gradScaling),
+    )
+    .addOption(
+      new Option(
+        '--optimizer-state <layout>',
+        "AdamW state layout: 'level' (the level's: 16 bytes/param at fp32 and bf16, 11 at O1, 6 at O2 and O3) or an optimizer preset, e.g. 'O2+fp8v' (5: O2 with a per-group E4M3 second moment)",
+      )
+        .choices(OPTIMIZER_STATES)
+        .default(d.optimizerState),
     )
     .addOption(
       new Option(
@@ -255,7 +264,7 @@ function trainCommand(io: CliIO): Command {
               const c = info.config;
               const m = c.model;
               io.out(
-                `fp8lm train: ${c.preset} (${m.nLayer} layers, ${m.nHead} heads, ${m.nEmbd} channels, block ${m.blockSize}, vocab ${m.vocabSize}; ${(parameterCount(m) / 1e6).toFixed(2)}M params) at ${c.level} on ${c.backend}\n` +
+                `fp8lm train: ${c.preset} (${m.nLayer} layers, ${m.nHead} heads, ${m.nEmbd} channels, block ${m.blockSize}, vocab ${m.vocabSize}; ${(parameterCount(m) / 1e6).toFixed(2)}M params) at ${c.level}${c.optimizerState === 'level' ? '' : ` with ${c.optimizerState} optimizer state`} on ${c.backend}\n` +
                   `  data ${c.data.source} (${info.trainTokens} train / ${info.valTokens} val tokens${info.entropyFloor !== undefined ? `, loss floor ${info.entropyFloor.toFixed(3)}` : ''}), ${c.steps} steps of ${c.batchSize}×${m.blockSize} tokens, lr ${c.lr.toPrecision(3)} → ${c.minLr.toPrecision(3)}, out ${out}\n` +
                   (info.startStep > 0 ? `  resuming after step ${info.startStep}\n` : ''),
               );

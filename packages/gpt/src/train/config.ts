@@ -13,6 +13,8 @@ import {
   type GradScalingName,
   LEVELS,
   type Level,
+  OPTIMIZER_STATES,
+  type OptimizerStateName,
   SCALING_RECIPES,
   type ScalingRecipeName,
 } from './levels.js';
@@ -35,6 +37,8 @@ export interface TrainConfig {
   scaling: ScalingRecipeName;
   /** Gradient pre-scaling μ (FP8 levels only; fp32 and bf16 always use μ = 1). */
   gradScaling: GradScalingName;
+  /** AdamW's state layout: the level's (`level`), or an optimizer preset such as `O2+fp8v`. */
+  optimizerState: OptimizerStateName;
   backend: BackendName;
   data: DataSpec;
   steps: number;
@@ -74,6 +78,7 @@ export const TRAIN_DEFAULTS: Readonly<TrainSpec> = deepFreeze({
   level: 'O2',
   scaling: 'delayed',
   gradScaling: 'none',
+  optimizerState: 'level',
   backend: 'cpu',
   data: { source: 'synthetic', tokenizer: 'char', syntheticLength: 1_000_000 },
   steps: 1000,
@@ -105,8 +110,10 @@ const isNum = (v: unknown, min: number, max = Infinity) =>
   typeof v === 'number' && Number.isFinite(v) && v >= min && v <= max;
 
 /** Checks a whole run config (also one read back from a checkpoint); a RangeError names the bad field. */
-export function checkTrainConfig(c: TrainConfig): TrainConfig {
-  check(typeof c === 'object' && c !== null, 'config', 'an object', c);
+export function checkTrainConfig(config: TrainConfig): TrainConfig {
+  check(typeof config === 'object' && config !== null, 'config', 'an object', config);
+  // Checkpoints written before optimizerState existed trained with the level's layout.
+  const c = config.optimizerState === undefined ? { ...config, optimizerState: 'level' as const } : config;
   check(MODEL_PRESET_NAMES.includes(c.preset), 'preset', `one of ${MODEL_PRESET_NAMES.join(', ')}`, c.preset);
   check(LEVELS.includes(c.level), 'level', `one of ${LEVELS.join(', ')}`, c.level);
   check(SCALING_RECIPES.includes(c.scaling), 'scaling', `one of ${SCALING_RECIPES.join(', ')}`, c.scaling);
@@ -115,6 +122,12 @@ export function checkTrainConfig(c: TrainConfig): TrainConfig {
     'gradScaling',
     `one of ${GRAD_SCALINGS.join(', ')}`,
     c.gradScaling,
+  );
+  check(
+    OPTIMIZER_STATES.includes(c.optimizerState),
+    'optimizerState',
+    `one of ${OPTIMIZER_STATES.join(', ')}`,
+    c.optimizerState,
   );
   check(BACKENDS.includes(c.backend), 'backend', `one of ${BACKENDS.join(', ')}`, c.backend);
   check(

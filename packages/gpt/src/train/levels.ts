@@ -16,6 +16,18 @@ export const GRAD_SCALINGS = ['auto', 'fixed', 'none'] as const;
 /** One of {@link GRAD_SCALINGS}. */
 export type GradScalingName = (typeof GRAD_SCALINGS)[number];
 
+/**
+ * The AdamW state layout: `level` (the level's own, the recipe table below) or one of
+ * `@fp8lm/optimizer`'s presets, e.g. `O2+fp8v` (O2 with COAT's per-group E4M3 second moment: 5 bytes
+ * per parameter instead of 6).
+ */
+export const OPTIMIZER_STATES = ['level', 'fp32', 'O1', 'O2', 'O2+fp8v'] as const satisfies readonly (
+  | 'level'
+  | PresetName
+)[];
+/** One of {@link OPTIMIZER_STATES}. */
+export type OptimizerStateName = (typeof OPTIMIZER_STATES)[number];
+
 /** What a level means for each part of the trainer. */
 export interface LevelPlan {
   readonly level: Level;
@@ -40,11 +52,17 @@ export interface LevelPlan {
  * | O2 | same | same | `O2`: FP16 scaled / E4M3 / FP16 scaled | FP16 scaled |
  * | O3 | same | same | `O2` (one rank: ZeRO sharding is a no-op) | E4M3 + scale |
  *
+ * `optimizerState` other than `level` replaces the optimizer column (`O2+fp8v` for 5 bytes/param).
+ *
  * O3 differs from O2 by ZeRO-sharding the optimizer state and all-gathering the weights as E4M3; on a
  * single rank there is nothing to shard, so it trains exactly as O2 (the linear layers use E4M3 weights
  * at every level from O1 up) and differs only in the checkpoint, whose linear weights are E4M3 + scale.
  */
-export function levelPlan(level: Level, scaling: ScalingRecipeName = 'delayed'): LevelPlan {
+export function levelPlan(
+  level: Level,
+  scaling: ScalingRecipeName = 'delayed',
+  optimizerState: OptimizerStateName = 'level',
+): LevelPlan {
   if (!LEVELS.includes(level)) {
     throw new RangeError(`level: expected one of ${LEVELS.join(', ')}, found ${JSON.stringify(level)}`);
   }
@@ -53,9 +71,21 @@ export function levelPlan(level: Level, scaling: ScalingRecipeName = 'delayed'):
       `scaling: expected one of ${SCALING_RECIPES.join(', ')}, found ${JSON.stringify(scaling)}`,
     );
   }
+  if (!OPTIMIZER_STATES.includes(optimizerState)) {
+    throw new RangeError(
+      `optimizerState: expected one of ${OPTIMIZER_STATES.join(', ')}, found ${JSON.stringify(optimizerState)}`,
+    );
+  }
+  const preset = (own: PresetName): PresetName => (optimizerState === 'level' ? own : optimizerState);
   if (level === 'fp32' || level === 'bf16') {
     // Both keep f32 master weights and moments; only the linear layers' GEMMs differ.
-    return { level, optimizerPreset: 'fp32', linear: { precision: level }, fp8: false, weightsStored: 'f32' };
+    return {
+      level,
+      optimizerPreset: preset('fp32'),
+      linear: { precision: level },
+      fp8: false,
+      weightsStored: 'f32',
+    };
   }
   const linear: LinearRecipe =
     scaling === 'delayed' || scaling === 'current'
@@ -63,7 +93,7 @@ export function levelPlan(level: Level, scaling: ScalingRecipeName = 'delayed'):
       : { precision: 'fp8', scaling: 'current', granularity: scaling === 'mx' ? 'mx' : 'deepseek' };
   return {
     level,
-    optimizerPreset: level === 'O1' ? 'O1' : 'O2',
+    optimizerPreset: preset(level === 'O1' ? 'O1' : 'O2'),
     linear,
     fp8: true,
     weightsStored: level === 'O3' ? 'e4m3' : 'f16',

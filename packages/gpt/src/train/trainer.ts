@@ -97,7 +97,7 @@ export class Trainer {
 
   constructor(backend: Backend, config: TrainConfig, data: TokenDataset, options: TrainerOptions = {}) {
     this.config = config;
-    this.plan = levelPlan(config.level, config.scaling);
+    this.plan = levelPlan(config.level, config.scaling, config.optimizerState);
     this.data = data;
     this.#inject = new Set(options.injectNonFiniteAt ?? []);
     ({ model: this.model, optimizer: this.optimizer } = createModel(
@@ -327,7 +327,7 @@ export function createModel(
   config: TrainConfig,
   init?: Map<string, Float32Array>,
 ): { model: GPT; optimizer: AdamW; plan: LevelPlan } {
-  const plan = levelPlan(config.level, config.scaling);
+  const plan = levelPlan(config.level, config.scaling, config.optimizerState);
   const optimizer = new AdamW(backend, {
     preset: plan.optimizerPreset,
     lr: warmupCosine({ maxLr: config.lr, minLr: config.minLr, warmup: config.warmup, total: config.steps }),
