@@ -3,7 +3,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
   checkTrainConfig,
-  decodeJson,
   levelPlan,
   readSafetensors,
   resolveTrainConfig,
@@ -16,6 +15,7 @@ import {
 } from '@fp8lm/gpt';
 import { createCpuBackend } from '@fp8lm/kernels-cpu';
 import { afterAll, describe, expect, it } from 'vitest';
+import { readMetrics as metrics, smallSpec, untimed } from './support/runs.js';
 
 // `optimizerState` (`fp8lm train --optimizer-state`): the level's AdamW layout by default, or one of
 // the optimizer's presets; `O2+fp8v` keeps the second moment in E4M3 per group (COAT) for 5 bytes per
@@ -23,28 +23,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 const root = mkdtempSync(join(tmpdir(), 'fp8lm-optstate-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
-function spec(over: Partial<TrainSpec> = {}): TrainSpec {
-  return {
-    ...TRAIN_DEFAULTS,
-    data: { ...TRAIN_DEFAULTS.data, syntheticLength: 60_000 },
-    model: { nEmbd: 32 },
-    steps: 40,
-    warmup: 4,
-    lr: 1e-2,
-    minLr: 1e-3,
-    batchSize: 8,
-    evalInterval: 0,
-    evalBatches: 2,
-    ...over,
-  };
-}
-
-function metrics(dir: string): StepMetrics[] {
-  return readFileSync(join(dir, 'metrics.jsonl'), 'utf8')
-    .trim()
-    .split('\n')
-    .map((l) => decodeJson(l) as StepMetrics);
-}
+/** The shared small run, 40 steps with 4 of warm-up. */
+const spec = (over: Partial<TrainSpec> = {}) => smallSpec({ steps: 40, warmup: 4, ...over });
 
 describe('optimizerState', () => {
   it("'level' keeps each level's layout; a preset replaces it; anything else is refused", () => {
@@ -108,7 +88,6 @@ describe('optimizerState', () => {
       report: false,
     });
     expect(resumed.step).toBe(20);
-    const untimed = (m: StepMetrics[]) => m.map(({ tokensPerSec: _t, stepTime: _s, ...rest }) => rest);
     expect(untimed(metrics(parts))).toEqual(untimed(metrics(whole)));
     expect(
       readFileSync(join(parts, 'checkpoint.safetensors')).equals(

@@ -3,7 +3,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { dequantize, E4M3, FP16 } from '@fp8lm/fp8-format';
 import {
-  decodeJson,
   LEVELS,
   type Level,
   loadTrainedModel,
@@ -14,42 +13,13 @@ import {
   syntheticDataset,
   TRAIN_DEFAULTS,
   Trainer,
-  type TrainSpec,
 } from '@fp8lm/gpt';
 import { createCpuBackend } from '@fp8lm/kernels-cpu';
 import { afterAll, describe, expect, it } from 'vitest';
+import { readMetrics, smallSpec as spec, untimed } from './support/runs.js';
 
 const root = mkdtempSync(join(tmpdir(), 'fp8lm-train-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
-
-/** A very small run: the tiny preset at 32 channels, batches of 8, on 60k characters of the synthetic corpus. */
-function spec(over: Partial<TrainSpec> = {}): TrainSpec {
-  return {
-    ...TRAIN_DEFAULTS,
-    data: { ...TRAIN_DEFAULTS.data, syntheticLength: 60_000 },
-    model: { nEmbd: 32 },
-    steps: 60,
-    warmup: 6,
-    lr: 1e-2,
-    minLr: 1e-3,
-    batchSize: 8,
-    evalInterval: 0,
-    evalBatches: 2,
-    ...over,
-  };
-}
-
-function readMetrics(dir: string): StepMetrics[] {
-  return readFileSync(join(dir, 'metrics.jsonl'), 'utf8')
-    .trim()
-    .split('\n')
-    .map((l) => decodeJson(l) as StepMetrics);
-}
-
-/** Metrics without the wall-clock fields, which differ between any two runs. */
-function untimed(metrics: StepMetrics[]): unknown[] {
-  return metrics.map(({ tokensPerSec: _t, stepTime: _s, ...rest }) => rest);
-}
 
 const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
 
