@@ -114,11 +114,24 @@ export function encode(format: FormatLike, x: number, options: EncodeOptions = {
   return code;
 }
 
+// Each format's NaN codes as a set: FP16 and BF16 have thousands, and the 65536-entry decode tables ask
+// about every code.
+const nanSets = new WeakMap<FloatFormat, ReadonlySet<number>>();
+
+function isNaNCodeOf(fmt: FloatFormat, code: number): boolean {
+  let set = nanSets.get(fmt);
+  if (set === undefined) {
+    set = new Set(fmt.nanCodes);
+    nanSets.set(fmt, set);
+  }
+  return set.has(code);
+}
+
 /** The value of a code, computed from its fields (the reference decoder). */
 export function decodeCode(fmt: FloatFormat, code: number): number {
   const m = fmt.mantissaBits;
   const signMask = fmt.signed ? 1 << (fmt.bits - 1) : 0;
-  if (fmt.nanCodes.includes(code)) return Number.NaN;
+  if (isNaNCodeOf(fmt, code)) return Number.NaN;
   const mag = code & ~signMask;
   const s = code & signMask ? -1 : 1;
   if (fmt.infinityCode !== null && mag === fmt.infinityCode) return s * Number.POSITIVE_INFINITY;
@@ -150,5 +163,5 @@ export function decode(format: FormatLike, code: number): number {
 
 /** True if `code` decodes to NaN in `format`. */
 export function isNaNCode(format: FormatLike, code: number): boolean {
-  return resolveFormat(format).nanCodes.includes(code);
+  return isNaNCodeOf(resolveFormat(format), code);
 }
