@@ -12,6 +12,7 @@ import {
   TRAIN_DEFAULTS,
   Trainer,
   type TrainSpec,
+  writeReport,
 } from '@fp8lm/gpt';
 import { createCpuBackend } from '@fp8lm/kernels-cpu';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -73,6 +74,12 @@ describe('optimizerState', () => {
     const groups = ckpt.tensors['optimizer.h.0.mlp.c_fc.weight.v.groupMax'];
     expect(groups?.dtype).toBe('F32');
     expect(ckpt.tensors['optimizer.h.0.mlp.c_fc.weight.v.exponent']?.shape).toEqual(groups?.shape);
+    // The report tells the two runs apart.
+    const report = join(root, 'report.html');
+    await writeReport([o2, fp8v], report);
+    const html = readFileSync(report, 'utf8');
+    expect(html).toContain('<td>O2, O2+fp8v optimizer state</td>');
+    expect(html).toContain('<td>O2</td>');
   });
 
   it('O2+fp8v: a run stopped at step 10 and resumed has exactly the metrics and checkpoint of an uninterrupted run', async () => {

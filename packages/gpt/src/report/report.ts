@@ -42,9 +42,17 @@ export async function readRun(dir: string): Promise<RunData> {
     }
   }
   const name = basename(resolve(dir));
-  const level = config?.level;
-  const label = typeof level === 'string' && !name.includes(level) ? `${name} (${level})` : name;
+  const level = levelOf(config);
+  const label = level !== undefined && !name.includes(level) ? `${name} (${level})` : name;
   return { dir, label, config, metrics };
+}
+
+/** A run's level as the report shows it, with its optimizer state when that is not the level's own. */
+function levelOf(config: Record<string, unknown> | undefined): string | undefined {
+  const level = config?.level;
+  if (typeof level !== 'string') return undefined;
+  const state = config?.optimizerState;
+  return typeof state === 'string' && state !== 'level' ? `${level}, ${state} optimizer state` : level;
 }
 
 /** Keeps about `max` evenly spaced items (always the last). */
@@ -70,6 +78,7 @@ export function summarize(run: RunData): Record<string, string | number | undefi
   return {
     run: run.label,
     level: run.config?.level as string | undefined,
+    levelShown: levelOf(run.config),
     steps: last?.step,
     loss: last?.loss,
     valLoss: vals.length > 0 ? vals[vals.length - 1].valLoss : undefined,
@@ -206,7 +215,7 @@ export async function renderReport(runs: RunData[]): Promise<string> {
         : '–';
     const cells = [
       String(s.run),
-      String(s.level ?? '–'),
+      String(s.levelShown ?? '–'),
       String(s.steps ?? '–'),
       fmt(s.loss as number),
       fmt(s.valLoss as number),
