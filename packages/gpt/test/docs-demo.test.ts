@@ -110,6 +110,21 @@ describe('the docs site trains in the browser (docs/try.md)', () => {
     },
   );
 
+  it.runIf(reason === undefined)(
+    'on the CPU with the 5-byte optimizer state: Node’s losses bit for bit',
+    async () => {
+      const got = await run('steps=10&backend=cpu&embd=32&batch=4&level=O2%2Bfp8v');
+      expect(got.error).toBe('');
+      expect([got.spec.level, got.spec.optimizerState]).toEqual(['O2', 'O2+fp8v']);
+      const want = await trainLosses(
+        createCpuBackend({ fast: false }),
+        got.spec,
+        got.spec.data.syntheticLength,
+      );
+      expect(got.losses).toEqual(want);
+    },
+  );
+
   it.runIf(reason === undefined)(`on WebGPU: 3 steps within ${TOLERANCE} of Node’s`, async () => {
     const got = await run('steps=3&embd=32&batch=4');
     expect(got.error).toBe('');
