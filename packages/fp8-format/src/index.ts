@@ -5,4 +5,4 @@ export * from './formats.js';
 export { dequantizeMX, type MXOptions, type MXScaleRounding, type MXTensor, quantizeMX } from './mx.js';
 export { type DequantizeOptions, dequantize, type QuantizeOptions, quantize } from './quantize.js';
 export { counterRandomU32, counterUniform, mix32 } from './stochastic.js';
-export { encodeTable, encodeTableIndex } from './tables.js';
+export { decodeTable, encodeTable, encodeTableIndex } from './tables.js';

@@ -1,6 +1,6 @@
 import { decodeCode, encodeFloat32 } from './codec.js';
 import { float32FromBits } from './float32.js';
-import { type FloatFormat, type FormatLike, resolveFormat } from './formats.js';
+import { type FormatLike, resolveFormat } from './formats.js';
 
 /** Marks a NaN input in an encode table of a format that has no NaN (no real code is 0xFF there). */
 export const NO_NAN_CODE = 0xff;
@@ -50,10 +50,15 @@ export function encodeTable(format: FormatLike, saturate: boolean): Uint8Array {
 }
 
 /**
- * The decode table of a format: every code's value as a float32 (all are exactly representable).
- * Byte formats narrower than 8 bits get 256 entries; codes beyond their width decode to NaN.
+ * The decode table of a format, as the bulk `dequantize` uses it (and native or GPU kernels may, to
+ * decode exactly as the codec): every code's value as a float32 (all are exactly representable),
+ * 65536 entries for 16-bit formats, 256 for byte formats (codes beyond a narrower format's width
+ * decode to NaN). Built once per format and shared: do not write to one.
+ * @example
+ * decodeTable(E4M3)[0x38]; // → 1
  */
-export function decodeTable(fmt: FloatFormat): Float32Array {
+export function decodeTable(format: FormatLike): Float32Array {
+  const fmt = resolveFormat(format);
   let table = decodeTables.get(fmt.name);
   if (table === undefined) {
     const size = Math.max(256, 2 ** fmt.bits);

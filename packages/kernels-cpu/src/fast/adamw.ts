@@ -1,4 +1,4 @@
-import { dequantize, encodeTable, quantize } from '@fp8lm/fp8-format';
+import { decodeTable, dequantize, encodeTable, quantize } from '@fp8lm/fp8-format';
 import {
   type AdamWHyper,
   type AdamWHyperArgs,
@@ -14,7 +14,6 @@ import {
 } from '@fp8lm/tensor-interface';
 import { asCpu, type CpuTensor } from '../cpu-tensor.js';
 import { expansionExponent, hostScale } from '../ops/adamw.js';
-import { decodeTable } from './decode-tables.js';
 import {
   CAST_BF16,
   CAST_F16,

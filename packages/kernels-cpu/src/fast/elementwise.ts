@@ -1,4 +1,5 @@
 import {
+  decodeTable,
   dequantize as dequantizeHost,
   encodeTable,
   quantize as quantizeHost,
@@ -25,7 +26,6 @@ import { cpuLayer } from '../layer-checks.js';
 import { classesOf } from '../ops/count-codes.js';
 import { quantize } from '../ops/quantize.js';
 import { scaleValue } from '../scale-arg.js';
-import { decodeTable } from './decode-tables.js';
 import { requireNative } from './native.js';
 
 // Fast paths of GELU, of the FP8 diagnostics' code counts, of the casts to byte formats, f16 and bf16,

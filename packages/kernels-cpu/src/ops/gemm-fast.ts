@@ -1,5 +1,5 @@
+import { decodeTable } from '@fp8lm/fp8-format';
 import type { DeviceTensor, GemmInputDType, GemmOptions, GemmOutputDType } from '@fp8lm/tensor-interface';
-import { decodeTable } from '../fast/decode-tables.js';
 import { castFast } from '../fast/elementwise.js';
 import { requireNative, SRC_BF16, SRC_F32, SRC_TABLE8, SRC_TABLE16 } from '../fast/native.js';
 import { type FinishOps, finishGemm, type GemmOperand, planGemm } from './gemm-args.js';
