@@ -5,7 +5,7 @@
 // headers, Windows), it says why and exits 0: the TypeScript reference then serves every op.
 // Set FP8LM_REQUIRE_FAST=1 (CI does) to make a failed build an error instead.
 import { execFile } from 'node:child_process';
-import { existsSync, mkdirSync, renameSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -64,6 +64,7 @@ const units = [
   { file: 'layers.cc', flags: [] },
   { file: 'elementwise.cc', flags: [] },
   // Bit-exact with the TypeScript reference: no contraction into fused multiply-adds.
+  { file: 'gelu.cc', flags: ['-ffp-contract=off'] },
   { file: 'adamw.cc', flags: ['-ffp-contract=off'] },
   { file: 'kernel_generic.cc', flags: [] },
   // ISA-specific kernels: compiled for their ISA, called only after a runtime CPU check.
@@ -73,7 +74,9 @@ const units = [
 
 const mtime = (p) => (existsSync(p) ? statSync(p).mtimeMs : 0);
 const headerTime = Math.max(
-  ...['gemm.h', 'pool.h', 'layers.h', 'elementwise.h', 'adamw.h', 'casts.h'].map((h) => mtime(join(src, h))),
+  ...readdirSync(src)
+    .filter((f) => f.endsWith('.h'))
+    .map((h) => mtime(join(src, h))),
   mtime(join(here, 'build.mjs')),
 );
 const started = Date.now();

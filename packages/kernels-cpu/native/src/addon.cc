@@ -15,6 +15,7 @@
 #include "gemm.h"
 #include "adamw.h"
 #include "elementwise.h"
+#include "gelu.h"
 #include "layers.h"
 
 namespace {

@@ -1,7 +1,7 @@
-// GELU (tanh form), the casts to byte formats, f16 and bf16, the decode, amax, and the residual and bias ops. Each
-// computes exactly what its TypeScript reference does, in the same precision: GELU in double, rounded
-// once to float; a cast rounds x * scale to float (the scale is a float32, so the double product is
-// exact and the result is the f32 product) and encodes it through the same encode table (byte
+// The casts to byte formats, f16 and bf16, the decode, amax, and the residual and bias ops. Each
+// computes exactly what its TypeScript reference does, in the same precision: a cast rounds
+// x * scale to float (the scale is a float32, so the double product is exact and the result is the
+// f32 product) and encodes it through the same encode table (byte
 // formats) or the same integer rounding (f16, bf16), so its codes are the reference's bit for bit;
 // the bias gradient sums each column in double in row order, as the reference does. Work is split
 // over the pool in chunks.
@@ -19,34 +19,6 @@
 #include "pool.h"
 
 namespace fp8lm {
-namespace {
-
-const double kGeluScale = std::sqrt(2.0 / M_PI);
-constexpr double kCubic = 0.044715;
-
-}  // namespace
-
-void gelu_forward(const float* x, float* out, long n, int threads) {
-  for_all(n, threads, [&](int, long lo, long hi) {
-    for (long i = lo; i < hi; i++) {
-      const double v = x[i];
-      out[i] = static_cast<float>(0.5 * v * (1 + std::tanh(kGeluScale * (v + kCubic * v * v * v))));
-    }
-  });
-}
-
-void gelu_backward(const float* dout, const float* x, float* dx, long n, int threads) {
-  for_all(n, threads, [&](int, long lo, long hi) {
-    for (long i = lo; i < hi; i++) {
-      const double v = x[i];
-      const double th = std::tanh(kGeluScale * (v + kCubic * v * v * v));
-      const double sech2 = 1 - th * th;
-      const double local = 0.5 * (1 + th) + 0.5 * v * sech2 * kGeluScale * (1 + 3 * kCubic * v * v);
-      dx[i] = static_cast<float>(dx[i] + dout[i] * local);
-    }
-  });
-}
-
 namespace {
 
 // max |each(i)| over [0, n) on the pool (NaN when any is NaN, 0 when n is 0); each(i) returns the

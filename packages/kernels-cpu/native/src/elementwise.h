@@ -1,16 +1,12 @@
-// Fast paths of the element-wise ops that dominate an FP8 training step after the GEMMs: GELU forward
-// and backward, the FP8 diagnostics' code counts, the casts to byte formats (table-driven), f16 and
+// Fast paths of the element-wise ops that dominate an FP8 training step after the GEMMs and GELU
+// (gelu.h): the FP8 diagnostics' code counts, the casts to byte formats (table-driven), f16 and
 // bf16 with their fused amax, the decode through a table, amax alone, and the residual and bias ops (same semantics as
-// src/ops/{gelu,amax,residual,bias}.ts and fp8-format's quantize; `scale` must be a float32 value).
+// src/ops/{amax,residual,bias}.ts and fp8-format's quantize; `scale` must be a float32 value).
 #pragma once
 
 #include <cstdint>
 
 namespace fp8lm {
-
-void gelu_forward(const float* x, float* out, long n, int threads);
-
-void gelu_backward(const float* dout, const float* x, float* dx, long n, int threads);
 
 // dst[i] = table[index(fround(src[i] * scale))], where index is the top 16 bits of the f32 times 2
 // plus 1 when any of the low 16 bits is set (fp8-format's encodeTable). Returns max |src[i]| (NaN when
