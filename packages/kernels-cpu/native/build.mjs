@@ -65,7 +65,7 @@ const units = [
   { file: 'elementwise.cc', flags: [] },
   // Bit-exact with the TypeScript reference: no contraction into fused multiply-adds.
   { file: 'gelu.cc', flags: ['-ffp-contract=off'] },
-  { file: 'adamw.cc', flags: ['-ffp-contract=off'] },
+  { file: 'adamw.cc', flags: ['-ffp-contract=off', '-fno-math-errno'] },
   { file: 'kernel_generic.cc', flags: [] },
   // ISA-specific kernels: compiled for their ISA, called only after a runtime CPU check.
   { file: 'kernel_avx2.cc', flags: x86 ? ['-mavx2', '-mfma'] : [] },

@@ -179,6 +179,33 @@ describe('fast path: GELU and the casts agree with the reference', () => {
     });
   }
 
+  // The f16 and bf16 casts are branch-free selects of every case: every 16-bit prefix (sign, exponent,
+  // top mantissa bits) with the low halves where rounding turns (ties, one past, all ones).
+  for (const dtype of ['f16', 'bf16'] as const) {
+    it(`quantize to ${dtype}: every 16-bit prefix with the low halves where rounding turns`, async (ctx) => {
+      if (!status.available) ctx.skip();
+      const lows = [0x0000, 0x0001, 0x0fff, 0x1000, 0x1001, 0x7fff, 0x8000, 0x8001, 0xffff];
+      const bits = new Uint32Array(65536 * lows.length);
+      for (let hi = 0; hi < 65536; hi++) {
+        for (const [j, lo] of lows.entries()) bits[hi * lows.length + j] = ((hi << 16) | lo) >>> 0;
+      }
+      const x = new Float32Array(bits.buffer);
+      const codes = [];
+      for (const fast of [false, true]) {
+        const b = createCpuBackend({ fast });
+        const src = b.upload('f32', [x.length], x);
+        const dst = b.alloc(dtype, [x.length]);
+        for (const saturate of [true, false]) {
+          b.quantize(src, dst, { saturate });
+          codes.push(await b.read(dst));
+        }
+        b.destroy();
+      }
+      expect(codes[2]).toEqual(codes[0]);
+      expect(codes[3]).toEqual(codes[1]);
+    });
+  }
+
   it('quantize with NaN input to a format without NaN throws the reference error', (ctx) => {
     if (!status.available) ctx.skip();
     const b = createCpuBackend({ fast: true });

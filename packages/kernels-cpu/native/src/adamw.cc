@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "casts.h"
+#include "clones.h"
 #include "pool.h"
 
 namespace fp8lm {
@@ -47,7 +48,7 @@ long chunk_for(const MomentGroups* groups) {
 }
 
 // dst[0, len) = float(decode(t[lo + i]) * scale_inv), as kernels-cpu's loadChunk.
-void load(const StateTensor& t, long lo, long len, float* dst) {
+FP8LM_CLONES void load(const StateTensor& t, long lo, long len, float* __restrict dst) {
   const double s = t.scale_inv;
   if (t.stored == 0) {
     const float* x = static_cast<const float*>(t.data) + lo;
@@ -69,7 +70,7 @@ inline uint32_t scaled_bits(float x, double scale) {
 }
 
 // t[lo + i] = cast(float(src[i] * scale)), as kernels-cpu's storeChunk (saturating casts).
-void store(StateTensor& t, long lo, long len, const float* src) {
+FP8LM_CLONES void store(StateTensor& t, long lo, long len, const float* __restrict src) {
   const double s = t.scale;
   switch (t.cast) {
     case 0: {
@@ -94,6 +95,37 @@ void store(StateTensor& t, long lo, long len, const float* src) {
   }
 }
 
+// The reference's update of len elements in place (p, m, v hold the decoded master and moments).
+template <bool kDecoupled>
+inline void update_elements(const AdamWHyper& h, long len, const float* __restrict g, float* __restrict p,
+                            float* __restrict m, float* __restrict v) {
+  // Locals, so the compiler sees that the stores cannot change them.
+  const double lr = h.lr, beta1 = h.beta1, beta2 = h.beta2, eps = h.eps, decay = h.weight_decay;
+  const double correction1 = h.correction1, correction2 = h.correction2, multiplier = h.grad_multiplier;
+  for (long i = 0; i < len; i++) {
+    const double p0 = p[i];
+    double gi = g[i] * multiplier;
+    if (!kDecoupled) gi += decay * p0;
+    const double mi = beta1 * m[i] + (1 - beta1) * gi;
+    const double vi = beta2 * v[i] + (1 - beta2) * gi * gi;
+    const double step = mi / correction1 / (std::sqrt(vi / correction2) + eps);
+    // `step + 0.0` as the reference writes it: it turns a -0 step into +0.
+    p[i] = static_cast<float>(p0 - lr * (kDecoupled ? step + decay * p0 : step + 0.0));
+    m[i] = static_cast<float>(mi);
+    v[i] = static_cast<float>(vi);
+  }
+}
+
+// One copy per decay kind, so the loop has no branch and vectorizes (sqrt too: -fno-math-errno).
+FP8LM_CLONES void update_block(const AdamWHyper& h, long len, const float* __restrict g, float* __restrict p,
+                               float* __restrict m, float* __restrict v) {
+  if (h.decoupled) {
+    update_elements<true>(h, len, g, p, m, v);
+  } else {
+    update_elements<false>(h, len, g, p, m, v);
+  }
+}
+
 // The new master, m and v of [lo, lo + len) into p, m, v (g is scratch): src/ops/adamw.ts's
 // computeChunk (and loadGrouped), expression for expression.
 void update(const StateTensor& master, const StateTensor& grad, const StateTensor& mt, const StateTensor& vt,
@@ -113,17 +145,7 @@ void update(const StateTensor& master, const StateTensor& grad, const StateTenso
       }
     });
   }
-  for (long i = 0; i < len; i++) {
-    const double p0 = p[i];
-    double gi = g[i] * h.grad_multiplier;
-    if (!h.decoupled) gi += h.weight_decay * p0;
-    const double mi = h.beta1 * m[i] + (1 - h.beta1) * gi;
-    const double vi = h.beta2 * v[i] + (1 - h.beta2) * gi * gi;
-    const double step = mi / h.correction1 / (std::sqrt(vi / h.correction2) + h.eps);
-    p[i] = static_cast<float>(p0 - h.lr * (step + (h.decoupled ? h.weight_decay * p0 : 0.0)));
-    m[i] = static_cast<float>(mi);
-    v[i] = static_cast<float>(vi);
-  }
+  update_block(h, len, g, p, m, v);
 }
 
 struct Blocks {

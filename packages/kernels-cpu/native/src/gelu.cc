@@ -16,13 +16,8 @@
 #include <cstdint>
 #include <cstring>
 
+#include "clones.h"
 #include "pool.h"
-
-#if defined(__x86_64__) && defined(__linux__) && defined(__GNUC__) && !defined(__clang__)
-#define FP8LM_CLONES __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
-#else
-#define FP8LM_CLONES
-#endif
 
 namespace fp8lm {
 namespace {
