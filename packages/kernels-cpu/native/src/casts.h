@@ -45,4 +45,15 @@ inline uint16_t bfloat16_bits(uint32_t b, bool saturate) {
 // any of the low 16 bits is set.
 inline uint32_t table8_index(uint32_t b) { return ((b >> 15) & 0x1fffeu) | (((b & 0xffffu) + 0xffffu) >> 16); }
 
+// table[i] of a byte table whose length is a multiple of 4, read through the 4-byte word holding it:
+// x86 has no byte gather, and this form lets the vectorizer use 32-bit ones (little-endian only).
+#if defined(__GNUC__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+typedef uint32_t __attribute__((may_alias, aligned(1))) table_word;
+inline uint32_t byte_at(const uint8_t* table, uint32_t i) {
+  return (*reinterpret_cast<const table_word*>(table + (i & ~3u)) >> ((i & 3u) * 8u)) & 0xffu;
+}
+#else
+inline uint32_t byte_at(const uint8_t* table, uint32_t i) { return table[i]; }
+#endif
+
 }  // namespace fp8lm

@@ -16,48 +16,116 @@
 #include <vector>
 
 #include "casts.h"
+#include "clones.h"
 #include "pool.h"
 
 namespace fp8lm {
 namespace {
 
-// max |each(i)| over [0, n) on the pool (NaN when any is NaN, 0 when n is 0); each(i) returns the
-// float of element i and may do the op's own work on it.
-template <typename Each>
-double pooled_amax(long n, int threads, Each&& each) {
-  // One amax slot per participant (a worker may do no chunk at all: its slot stays 0).
-  std::vector<float> amax(64, 0.0f);
-  std::vector<char> nan(64, 0);
-  for_all(n, threads, [&](int id, long lo, long hi) {
-    float m = amax[id];
-    bool seen = false;
-    for (long i = lo; i < hi; i++) {
-      const float a = std::fabs(each(i));
-      seen |= a != a;
-      m = a > m ? a : m;
-    }
-    amax[id] = m;
-    if (seen) nan[id] = 1;
-  });
-  float m = 0;
-  for (int i = 0; i < 64; i++) {
-    if (nan[i]) return std::numeric_limits<double>::quiet_NaN();
-    m = std::max(m, amax[i]);
-  }
+// The bits of |v|: for floats >= 0 their order is the values' order, and every NaN is above +inf,
+// so one unsigned max gives max |v| and says whether there was a NaN, and it vectorizes.
+inline uint32_t abs_bits(float v) {
+  uint32_t b;
+  std::memcpy(&b, &v, 4);
+  return b & 0x7fffffffu;
+}
+
+inline uint32_t bits_of(float v) {
+  uint32_t b;
+  std::memcpy(&b, &v, 4);
+  return b;
+}
+
+// The value amax_f32 and the casts return for the largest abs_bits: NaN above +inf.
+double amax_value(uint32_t top) {
+  if (top > 0x7f800000u) return std::numeric_limits<double>::quiet_NaN();
+  float m;
+  std::memcpy(&m, &top, 4);
   return m;
 }
 
-// The casts: dst[i] = encode(bits of float(src[i] * scale)), with the amax of src fused in.
-template <typename Dst, typename Encode>
-double cast_with_amax(const float* src, Dst* dst, long n, double scale, int threads, Encode&& encode) {
-  return pooled_amax(n, threads, [&](long i) {
+// Runs chunk(lo, hi) -> largest abs_bits of the chunk over [0, n) on the pool; returns amax_value of
+// the largest (0 when n is 0).
+template <typename Chunk>
+double pooled_amax(long n, int threads, Chunk&& chunk) {
+  // One slot per participant (a worker may do no chunk at all: its slot stays 0).
+  std::vector<uint32_t> top(64, 0);
+  for_all(n, threads, [&](int id, long lo, long hi) { top[id] = std::max(top[id], chunk(lo, hi)); });
+  return amax_value(*std::max_element(top.begin(), top.end()));
+}
+
+// The chunks of the casts: dst[i] = code of fround(src[i] * scale); they return the largest
+// abs_bits of src. Loops the compiler vectorizes (clones.h).
+FP8LM_CLONES uint32_t amax_chunk(const float* __restrict x, long n) {
+  uint32_t top = 0;
+  for (long i = 0; i < n; i++) top = std::max(top, abs_bits(x[i]));
+  return top;
+}
+
+FP8LM_CLONES uint32_t table8_chunk(const float* __restrict src, uint8_t* __restrict dst,
+                                   const uint8_t* __restrict table, long n, double scale) {
+  uint32_t top = 0;
+  for (long i = 0; i < n; i++) {
     const float v = src[i];
-    const float y = static_cast<float>(static_cast<double>(v) * scale);
-    uint32_t b;
-    std::memcpy(&b, &y, 4);
-    dst[i] = encode(b);
-    return v;
-  });
+    dst[i] = static_cast<uint8_t>(byte_at(table, table8_index(bits_of(static_cast<float>(v * scale)))));
+    top = std::max(top, abs_bits(v));
+  }
+  return top;
+}
+
+FP8LM_CLONES uint32_t half_chunk(const float* __restrict src, uint16_t* __restrict dst, long n, double scale,
+                                 bool bf16, bool saturate) {
+  uint32_t top = 0;
+  if (bf16) {
+    for (long i = 0; i < n; i++) {
+      const float v = src[i];
+      dst[i] = bfloat16_bits(bits_of(static_cast<float>(v * scale)), saturate);
+      top = std::max(top, abs_bits(v));
+    }
+  } else {
+    for (long i = 0; i < n; i++) {
+      const float v = src[i];
+      dst[i] = half_bits(bits_of(static_cast<float>(v * scale)), saturate);
+      top = std::max(top, abs_bits(v));
+    }
+  }
+  return top;
+}
+
+// The sums of the class bits (1: zero, 2: saturated) of a chunk of codes.
+template <typename Code>
+inline void count_chunk(const Code* __restrict q, const uint8_t* __restrict classes, long n, long& zeros,
+                        long& saturated) {
+  uint32_t z = 0, s = 0;  // a chunk has at most kElementChunk codes
+  for (long i = 0; i < n; i++) {
+    const uint32_t c = byte_at(classes, q[i]);
+    z += c & 1u;
+    s += c >> 1;
+  }
+  zeros += z;
+  saturated += s;
+}
+
+FP8LM_CLONES void count_chunk8(const uint8_t* q, const uint8_t* classes, long n, long& zeros, long& saturated) {
+  count_chunk(q, classes, n, zeros, saturated);
+}
+
+FP8LM_CLONES void count_chunk16(const uint16_t* q, const uint8_t* classes, long n, long& zeros, long& saturated) {
+  count_chunk(q, classes, n, zeros, saturated);
+}
+
+template <typename Code>
+inline void dequantize_chunk(const Code* __restrict q, const float* __restrict table, double scale_inv,
+                             float* __restrict out, long n) {
+  for (long i = 0; i < n; i++) out[i] = static_cast<float>(table[q[i]] * scale_inv);
+}
+
+FP8LM_CLONES void dequantize_chunk8(const uint8_t* q, const float* table, double scale_inv, float* out, long n) {
+  dequantize_chunk(q, table, scale_inv, out, n);
+}
+
+FP8LM_CLONES void dequantize_chunk16(const uint16_t* q, const float* table, double scale_inv, float* out, long n) {
+  dequantize_chunk(q, table, scale_inv, out, n);
 }
 
 }  // namespace
@@ -66,15 +134,11 @@ void count_codes(const void* codes, bool wide, long n, const uint8_t* classes, l
   std::vector<long> zeros(64, 0);
   std::vector<long> saturated(64, 0);
   for_all(n, threads, [&](int id, long lo, long hi) {
-    long z = 0;
-    long s = 0;
-    for (long i = lo; i < hi; i++) {
-      const uint8_t c = classes[wide ? static_cast<const uint16_t*>(codes)[i] : static_cast<const uint8_t*>(codes)[i]];
-      z += c & 1;
-      s += c >> 1;
+    if (wide) {
+      count_chunk16(static_cast<const uint16_t*>(codes) + lo, classes, hi - lo, zeros[id], saturated[id]);
+    } else {
+      count_chunk8(static_cast<const uint8_t*>(codes) + lo, classes, hi - lo, zeros[id], saturated[id]);
     }
-    zeros[id] += z;
-    saturated[id] += s;
   });
   counts[0] = counts[1] = 0;
   for (int i = 0; i < 64; i++) {
@@ -84,31 +148,27 @@ void count_codes(const void* codes, bool wide, long n, const uint8_t* classes, l
 }
 
 double quantize_half(const float* src, uint16_t* dst, long n, double scale, bool bf16, bool saturate, int threads) {
-  if (bf16) return cast_with_amax(src, dst, n, scale, threads, [&](uint32_t b) { return bfloat16_bits(b, saturate); });
-  return cast_with_amax(src, dst, n, scale, threads, [&](uint32_t b) { return half_bits(b, saturate); });
+  return pooled_amax(n, threads,
+                     [&](long lo, long hi) { return half_chunk(src + lo, dst + lo, hi - lo, scale, bf16, saturate); });
 }
 
 double quantize_table8(const float* src, uint8_t* dst, const uint8_t* table, long n, double scale, int threads) {
-  return cast_with_amax(src, dst, n, scale, threads, [&](uint32_t b) {
-    return table[table8_index(b)];
-  });
+  return pooled_amax(n, threads, [&](long lo, long hi) { return table8_chunk(src + lo, dst + lo, table, hi - lo, scale); });
 }
 
 void dequantize_table(const void* codes, bool wide, long n, const float* table, double scale_inv, float* out,
                       int threads) {
   for_all(n, threads, [&](int, long lo, long hi) {
     if (wide) {
-      const uint16_t* q = static_cast<const uint16_t*>(codes);
-      for (long i = lo; i < hi; i++) out[i] = static_cast<float>(table[q[i]] * scale_inv);
+      dequantize_chunk16(static_cast<const uint16_t*>(codes) + lo, table, scale_inv, out + lo, hi - lo);
     } else {
-      const uint8_t* q = static_cast<const uint8_t*>(codes);
-      for (long i = lo; i < hi; i++) out[i] = static_cast<float>(table[q[i]] * scale_inv);
+      dequantize_chunk8(static_cast<const uint8_t*>(codes) + lo, table, scale_inv, out + lo, hi - lo);
     }
   });
 }
 
 double amax_f32(const float* x, long n, int threads) {
-  return pooled_amax(n, threads, [&](long i) { return x[i]; });
+  return pooled_amax(n, threads, [&](long lo, long hi) { return amax_chunk(x + lo, hi - lo); });
 }
 
 // A float sum is the correctly rounded one, as the reference's double sum rounded to float is.
