@@ -12,6 +12,7 @@
 #include <mutex>
 #include <vector>
 
+#include "clones.h"
 #include "pool.h"
 
 namespace fp8lm {
@@ -149,45 +150,54 @@ void attention_forward(const float* qkv, float* out, float* att, long B, long T,
   });
 }
 
+namespace {
+
+// One (batch, head) pair of the attention backward; datt is T floats of scratch.
+FP8LM_CLONES void attention_backward_head(const float* dout, const float* qkv, const float* att, float* dqkv,
+                                          float* datt, long b, long h, long T, long C, long NH) {
+  const long hs = C / NH, C3 = 3 * C, bh = b * NH + h;
+  const float scale = 1.0f / std::sqrt(static_cast<float>(hs));
+  const float* base = qkv + b * T * C3;
+  float* gbase = dqkv + b * T * C3;
+  for (long t = 0; t < T; t++) {
+    const float* a = att + (bh * T + t) * T;
+    const float* g = dout + b * T * C + t * C + h * hs;
+    // Through out = att · v: datt = dout · v, dv += att · dout.
+    float dsum = 0;
+    for (long t2 = 0; t2 <= t; t2++) {
+      const float* v = base + t2 * C3 + h * hs + 2 * C;
+      float* gv = gbase + t2 * C3 + h * hs + 2 * C;
+      datt[t2] = dot(v, g, hs);
+      const float w = a[t2];
+      for (long i = 0; i < hs; i++) gv[i] += w * g[i];
+      dsum += w * datt[t2];
+    }
+    // Through the softmax and the scaled q·k: dq += dpre·k, dk += dpre·q.
+    const float* q = base + t * C3 + h * hs;
+    float* gq = gbase + t * C3 + h * hs;
+    for (long t2 = 0; t2 <= t; t2++) {
+      const float dpre = a[t2] * (datt[t2] - dsum) * scale;
+      const float* k = base + t2 * C3 + h * hs + C;
+      float* gk = gbase + t2 * C3 + h * hs + C;
+      for (long i = 0; i < hs; i++) {
+        gq[i] += k[i] * dpre;
+        gk[i] += q[i] * dpre;
+      }
+    }
+  }
+}
+
+}  // namespace
+
 void attention_backward(const float* dout, const float* qkv, const float* att, float* dqkv, long B, long T,
                         long C, long NH, int threads) {
   std::lock_guard<std::mutex> lock(pool_mutex());
-  const long hs = C / NH, C3 = 3 * C;
-  const float scale = 1.0f / std::sqrt(static_cast<float>(hs));
   std::atomic<long> next{0};
-  const double work = static_cast<double>(B) * NH * T * T * hs;
+  const double work = static_cast<double>(B) * T * T * C;
   parallel(threads_for(work, threads), [&](int) {
     std::vector<float> datt(static_cast<size_t>(T));
     for_chunks(next, B * NH, 1, [&](long bh, long) {
-      const long h = bh % NH, b = bh / NH;
-      const float* base = qkv + b * T * C3;
-      float* gbase = dqkv + b * T * C3;
-      for (long t = 0; t < T; t++) {
-        const float* a = att + (bh * T + t) * T;
-        const float* g = dout + b * T * C + t * C + h * hs;
-        // Through out = att · v: datt = dout · v, dv += att · dout.
-        float dsum = 0;
-        for (long t2 = 0; t2 <= t; t2++) {
-          const float* v = base + t2 * C3 + h * hs + 2 * C;
-          float* gv = gbase + t2 * C3 + h * hs + 2 * C;
-          datt[t2] = dot(v, g, hs);
-          const float w = a[t2];
-          for (long i = 0; i < hs; i++) gv[i] += w * g[i];
-          dsum += w * datt[t2];
-        }
-        // Through the softmax and the scaled q·k: dq += dpre·k, dk += dpre·q.
-        const float* q = base + t * C3 + h * hs;
-        float* gq = gbase + t * C3 + h * hs;
-        for (long t2 = 0; t2 <= t; t2++) {
-          const float dpre = a[t2] * (datt[t2] - dsum) * scale;
-          const float* k = base + t2 * C3 + h * hs + C;
-          float* gk = gbase + t2 * C3 + h * hs + C;
-          for (long i = 0; i < hs; i++) {
-            gq[i] += k[i] * dpre;
-            gk[i] += q[i] * dpre;
-          }
-        }
-      }
+      attention_backward_head(dout, qkv, att, dqkv, datt.data(), bh / NH, bh % NH, T, C, NH);
     });
   });
 }
