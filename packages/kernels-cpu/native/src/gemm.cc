@@ -12,6 +12,8 @@
 #include <new>
 
 #include "gemm.h"
+
+#include "clones.h"
 #include "pool.h"
 
 namespace fp8lm {
@@ -60,8 +62,8 @@ inline float load(const Operand& x, long idx) {
 //   A: op(A)[i][p] = stored(trans ? (p, i) : (i, p))        → along_rows = !trans
 //   B: op(B)[p][j] = stored(trans ? (j, p) : (p, j))        → along_rows = trans
 template <int Kind, bool Blocks>
-void pack_panel(const Operand& x, bool along_rows, long i0, long w, long p0, long kc, int width,
-                float* out) {
+FP8LM_CLONES void pack_panel(const Operand& x, bool along_rows, long i0, long w, long p0, long kc, int width,
+                             float* __restrict out) {
   const long gc = Blocks ? (x.cols + x.bc - 1) / x.bc : 0;
   if (along_rows) {
     // stored (i, p): each panel row is contiguous in p.
