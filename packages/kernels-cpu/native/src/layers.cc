@@ -110,41 +110,51 @@ void layernorm_backward(const float* dout, const float* x, const float* weight, 
   }
 }
 
+namespace {
+
+// Query row t of one (batch, head) pair of the attention forward: its softmax row and its output.
+FP8LM_CLONES void attention_forward_row(const float* qkv, float* out, float* att, long b, long h, long t, long T,
+                                        long C, long NH) {
+  const long hs = C / NH, C3 = 3 * C, bh = b * NH + h;
+  const float scale = 1.0f / std::sqrt(static_cast<float>(hs));
+  const float* base = qkv + b * T * C3;
+  const float* q = base + t * C3 + h * hs;
+  float* a = att + (bh * T + t) * T;
+  float max = -std::numeric_limits<float>::infinity();
+  for (long t2 = 0; t2 <= t; t2++) {
+    const float v = dot(q, base + t2 * C3 + h * hs + C, hs) * scale;
+    a[t2] = v;
+    max = std::max(max, v);
+  }
+  float sum = 0;
+  for (long t2 = 0; t2 <= t; t2++) {
+    a[t2] = std::exp(a[t2] - max);
+    sum += a[t2];
+  }
+  const float inv = 1.0f / sum;
+  for (long t2 = 0; t2 <= t; t2++) a[t2] *= inv;
+  for (long t2 = t + 1; t2 < T; t2++) a[t2] = 0.0f;
+  float* o = out + b * T * C + t * C + h * hs;
+  for (long i = 0; i < hs; i++) o[i] = 0.0f;
+  for (long t2 = 0; t2 <= t; t2++) {
+    const float w = a[t2];
+    const float* v = base + t2 * C3 + h * hs + 2 * C;
+    for (long i = 0; i < hs; i++) o[i] += w * v[i];
+  }
+}
+
+}  // namespace
+
 void attention_forward(const float* qkv, float* out, float* att, long B, long T, long C, long NH, int threads) {
   std::lock_guard<std::mutex> lock(pool_mutex());
-  const long hs = C / NH, C3 = 3 * C;
-  const float scale = 1.0f / std::sqrt(static_cast<float>(hs));
   const long items = B * NH * T;  // one query row of one head
   std::atomic<long> next{0};
-  const double work = static_cast<double>(B) * NH * T * T * hs;
+  const double work = static_cast<double>(B) * T * T * C;
   parallel(threads_for(work, threads), [&](int) {
     for_chunks(next, items, 16, [&](long lo, long hi) {
       for (long it = lo; it < hi; it++) {
-        const long t = it % T, bh = it / T, h = bh % NH, b = bh / NH;
-        const float* base = qkv + b * T * C3;
-        const float* q = base + t * C3 + h * hs;
-        float* a = att + (bh * T + t) * T;
-        float max = -std::numeric_limits<float>::infinity();
-        for (long t2 = 0; t2 <= t; t2++) {
-          const float v = dot(q, base + t2 * C3 + h * hs + C, hs) * scale;
-          a[t2] = v;
-          max = std::max(max, v);
-        }
-        float sum = 0;
-        for (long t2 = 0; t2 <= t; t2++) {
-          a[t2] = std::exp(a[t2] - max);
-          sum += a[t2];
-        }
-        const float inv = 1.0f / sum;
-        for (long t2 = 0; t2 <= t; t2++) a[t2] *= inv;
-        for (long t2 = t + 1; t2 < T; t2++) a[t2] = 0.0f;
-        float* o = out + b * T * C + t * C + h * hs;
-        for (long i = 0; i < hs; i++) o[i] = 0.0f;
-        for (long t2 = 0; t2 <= t; t2++) {
-          const float w = a[t2];
-          const float* v = base + t2 * C3 + h * hs + 2 * C;
-          for (long i = 0; i < hs; i++) o[i] += w * v[i];
-        }
+        const long t = it % T, bh = it / T;
+        attention_forward_row(qkv, out, att, bh / NH, bh % NH, t, T, C, NH);
       }
     });
   });
