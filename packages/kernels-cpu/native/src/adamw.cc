@@ -11,6 +11,7 @@
 #include <limits>
 #include <vector>
 
+#include "bounded_math.h"
 #include "casts.h"
 #include "clones.h"
 #include "pool.h"
@@ -95,6 +96,43 @@ FP8LM_CLONES void store(StateTensor& t, long lo, long len, const float* __restri
   }
 }
 
+// v[0, n) = float(f(v[i])) for a grouped moment's pow expression f, whose exact form `exact` calls C's
+// pow: first through `fast` (bounded_math.h's pow, vectorized: fast(x, z, bound) returns the value,
+// its bound and z = a·ln y), then, where the bound leaves the float in doubt, where y is not a
+// positive normal or |z| > 700, through `exact`. pow is most of the O2+fp8v optimizer step otherwise.
+constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+
+// A base bounded_math.h's pow takes: a positive normal double (one unsigned compare of its bits).
+inline bool valid_base(double y) { return to_bits(y) - 0x0010000000000000u < 0x7fe0000000000000u; }
+
+// The fast values of a block, and the floats of (value - bound) and (value + bound); NaN for `low`
+// where z says the fast form does not apply.
+template <typename Fast>
+FP8LM_CLONES void grouped_block(const float* __restrict x, float* __restrict y, float* __restrict low,
+                                float* __restrict high, long n, Fast& fast) {
+  for (long i = 0; i < n; i++) {
+    double z, bound;
+    const double r = fast(x[i], z, bound);
+    y[i] = static_cast<float>(r);
+    low[i] = std::fabs(z) <= 700 ? static_cast<float>(r - bound) : static_cast<float>(kNaN);
+    high[i] = static_cast<float>(r + bound);
+  }
+}
+
+template <typename Fast, typename Exact>
+inline void grouped_values(float* v, long n, Fast&& fast, Exact&& exact) {
+  float x[kBlock], y[kBlock], low[kBlock], high[kBlock];
+  for (long at = 0; at < n; at += kBlock) {
+    const long len = n - at < kBlock ? n - at : kBlock;
+    std::memcpy(x, v + at, len * sizeof(float));
+    grouped_block(x, y, low, high, len, fast);
+    for (long i = 0; i < len; i++) {
+      if (low[i] != y[i] || high[i] != y[i]) y[i] = exact(x[i]);
+    }
+    std::memcpy(v + at, y, len * sizeof(float));
+  }
+}
+
 // The reference's update of len elements in place (p, m, v hold the decoded master and moments).
 template <bool kDecoupled>
 inline void update_elements(const AdamWHyper& h, long len, const float* __restrict g, float* __restrict p,
@@ -139,10 +177,19 @@ void update(const StateTensor& master, const StateTensor& grad, const StateTenso
     group_runs(groups->size, lo, len, [&](long k, long from, long to) {
       const double max = groups->max[k];
       const double inv = 1 / static_cast<double>(groups->exponent[k]);
-      for (long i = from; i < to; i++) {
-        const double y = v[i] / kE4M3Max;
-        v[i] = y == 0 ? 0.0f : static_cast<float>(max * js_pow(y, inv));
-      }
+      grouped_values(v + from, to - from, [&](double x, double& z, double& bound) {
+        // Branch-free (so it vectorizes): the zero case is selected afterwards.
+        const double y = x / kE4M3Max;
+        const double r = max * pow_bounded(y, inv, z);
+        const bool zero = y == 0;
+        z = valid_base(y) ? z : kNaN;
+        z = zero ? 0.0 : z;
+        bound = zero ? 0.0 : std::fabs(r) * 0x1p-43 * (1 + std::fabs(inv) + std::fabs(z));
+        return zero ? 0.0 : r;
+      }, [&](double x) {
+        const double y = x / kE4M3Max;
+        return y == 0 ? 0.0f : static_cast<float>(max * js_pow(y, inv));
+      });
     });
   }
   update_block(h, len, g, p, m, v);
@@ -172,7 +219,21 @@ void regroup(const MomentGroups& groups, long lo, long len, float* v) {
   group_runs(groups.size, lo, len, [&](long k, long from, long to) {
     const double max = groups.next_max[k];
     const double e = groups.next_exponent[k];
-    for (long i = from; i < to; i++) v[i] = max > 0 ? static_cast<float>(js_pow(v[i] / max, e) * kE4M3Max) : 0.0f;
+    const bool positive_power = e > 0;
+    if (!(max > 0)) {
+      std::fill(v + from, v + to, 0.0f);
+      return;
+    }
+    grouped_values(v + from, to - from, [&](double x, double& z, double& bound) {
+      const double y = x / max;
+      const double r = pow_bounded(y, e, z) * kE4M3Max;
+      // +0 to a positive power is +0 (a -0, or a power that is not positive, takes pow itself).
+      const bool zero = positive_power && to_bits(y) == 0;
+      z = valid_base(y) ? z : kNaN;
+      z = zero ? 0.0 : z;
+      bound = zero ? 0.0 : std::fabs(r) * 0x1p-43 * (1 + std::fabs(e) + std::fabs(z));
+      return zero ? 0.0 : r;
+    }, [&](double x) { return static_cast<float>(js_pow(x / max, e) * kE4M3Max); });
   });
 }
 

@@ -2,7 +2,7 @@
 // rounded once to float (src/ops/gelu.ts, whose Math.tanh is the same fdlibm algorithm as C's tanh).
 //
 // C's tanh costs ~35 ns an element here and does not vectorize. So each block is first evaluated
-// with a tanh built from a polynomial exp, which the compiler vectorizes (clones.h), together with a
+// with a tanh built from bounded_math.h's exp, which the compiler vectorizes (clones.h), with a
 // bound on how far that result can be from the exact one. tanh_fast is within 2^-50 of tanh in
 // absolute terms and C's tanh within 2 ulp (2^-52 near ±1), so the two tanh values differ by less
 // than 2^-49; the bounds below take 2^-43 times (a bound on) the result's slope in tanh, 64 times
@@ -17,6 +17,7 @@
 #include <cstdint>
 #include <cstring>
 
+#include "bounded_math.h"
 #include "clones.h"
 #include "pool.h"
 
@@ -28,47 +29,6 @@ constexpr double kCubic = 0.044715;
 constexpr long kBlock = 512;
 
 inline double tanh_argument(double v) { return kGeluScale * (v + kCubic * v * v * v); }
-
-inline double from_bits(uint64_t b) {
-  double d;
-  std::memcpy(&d, &b, 8);
-  return d;
-}
-
-inline uint64_t to_bits(double d) {
-  uint64_t b;
-  std::memcpy(&b, &d, 8);
-  return b;
-}
-
-// e^x for |x| <= 80 within a few ulp: x = k·ln 2 + r with |r| <= ln 2 / 2 (ln 2 in two parts, so
-// k·ln2_hi is exact), e^r by its Taylor series to r^13 (the rest is below 2^-57), times 2^k built in
-// the exponent bits. Branch-free, so a loop over it vectorizes.
-inline double exp_bounded(double x) {
-  constexpr double kLog2e = 0x1.71547652b82fep0;
-  constexpr double kRound = 0x1.8p52;  // adding it rounds to an integer, kept in the low bits
-  constexpr double kLn2Hi = 0x1.62e42fefa3800p-1;
-  constexpr double kLn2Lo = 0x1.ef35793c76730p-45;
-  const double shifted = x * kLog2e + kRound;
-  const double k = shifted - kRound;
-  const double r = (x - k * kLn2Hi) - k * kLn2Lo;
-  double p = 1.0 / 6227020800.0;  // 1/13!
-  p = p * r + 1.0 / 479001600.0;
-  p = p * r + 1.0 / 39916800.0;
-  p = p * r + 1.0 / 3628800.0;
-  p = p * r + 1.0 / 362880.0;
-  p = p * r + 1.0 / 40320.0;
-  p = p * r + 1.0 / 5040.0;
-  p = p * r + 1.0 / 720.0;
-  p = p * r + 1.0 / 120.0;
-  p = p * r + 1.0 / 24.0;
-  p = p * r + 1.0 / 6.0;
-  p = p * r + 0.5;
-  p = p * r + 1.0;
-  p = p * r + 1.0;
-  // The low bits of `shifted` hold k (|k| <= 116), so k + 1023 lands in the exponent field.
-  return p * from_bits((to_bits(shifted) + 1023) << 52);
-}
 
 // tanh(u) = 1 - 2 / (e^2u + 1), within 2^-50 absolute. Past |2u| = 80 tanh is ±1 in double, which
 // the clamped form gives exactly; NaN passes through (and its element falls back).
