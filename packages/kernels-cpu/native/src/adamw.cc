@@ -96,10 +96,6 @@ FP8LM_CLONES void store(StateTensor& t, long lo, long len, const float* __restri
   }
 }
 
-// v[0, n) = float(f(v[i])) for a grouped moment's pow expression f, whose exact form `exact` calls C's
-// pow: first through `fast` (bounded_math.h's pow, vectorized: fast(x, z, bound) returns the value,
-// its bound and z = a·ln y), then, where the bound leaves the float in doubt, where y is not a
-// positive normal or |z| > 700, through `exact`. pow is most of the O2+fp8v optimizer step otherwise.
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 
 // A base bounded_math.h's pow takes: a positive normal double (one unsigned compare of its bits).
@@ -119,6 +115,10 @@ FP8LM_CLONES void grouped_block(const float* __restrict x, float* __restrict y, 
   }
 }
 
+// v[0, n) = float(f(v[i])) for a grouped moment's pow expression f, whose exact form `exact` calls C's
+// pow: first through `fast` (bounded_math.h's pow, vectorized: fast(x, z, bound) returns the value,
+// its bound and z = a·ln y), then, where the bound leaves the float in doubt, where y is not a
+// positive normal or |z| > 700, through `exact`. pow is most of the O2+fp8v optimizer step otherwise.
 template <typename Fast, typename Exact>
 inline void grouped_values(float* v, long n, Fast&& fast, Exact&& exact) {
   float x[kBlock], y[kBlock], low[kBlock], high[kBlock];
