@@ -63,12 +63,6 @@ FP8LM_CLONES void load(const StateTensor& t, long lo, long len, float* __restric
   }
 }
 
-inline uint32_t scaled_bits(float x, double scale) {
-  const float y = static_cast<float>(x * scale);
-  uint32_t b;
-  std::memcpy(&b, &y, 4);
-  return b;
-}
 
 // t[lo + i] = cast(float(src[i] * scale)), as kernels-cpu's storeChunk (saturating casts).
 FP8LM_CLONES void store(StateTensor& t, long lo, long len, const float* __restrict src) {
@@ -116,21 +110,15 @@ FP8LM_CLONES void grouped_block(const float* __restrict x, float* __restrict y, 
 }
 
 // v[0, n) = float(f(v[i])) for a grouped moment's pow expression f, whose exact form `exact` calls C's
-// pow: first through `fast` (bounded_math.h's pow, vectorized: fast(x, z, bound) returns the value,
-// its bound and z = a·ln y), then, where the bound leaves the float in doubt, where y is not a
-// positive normal or |z| > 700, through `exact`. pow is most of the O2+fp8v optimizer step otherwise.
+// pow: through `fast` (bounded_math.h's pow, vectorized: fast(x, z, bound) returns the value, its
+// bound and z = a·ln y) and certified_blocks, so `exact` runs only where the bound leaves the float in
+// doubt, where y is not a positive normal or |z| > 700. pow is most of the O2+fp8v step otherwise.
 template <typename Fast, typename Exact>
 inline void grouped_values(float* v, long n, Fast&& fast, Exact&& exact) {
-  float x[kBlock], y[kBlock], low[kBlock], high[kBlock];
-  for (long at = 0; at < n; at += kBlock) {
-    const long len = n - at < kBlock ? n - at : kBlock;
-    std::memcpy(x, v + at, len * sizeof(float));
-    grouped_block(x, y, low, high, len, fast);
-    for (long i = 0; i < len; i++) {
-      if (low[i] != y[i] || high[i] != y[i]) y[i] = exact(x[i]);
-    }
-    std::memcpy(v + at, y, len * sizeof(float));
-  }
+  certified_blocks(
+      0, n, v,
+      [&](long at, long len, float* y, float* low, float* high) { grouped_block(v + at, y, low, high, len, fast); },
+      [&](long i) { return exact(v[i]); });
 }
 
 // The reference's update of len elements in place (p, m, v hold the decoded master and moments).

@@ -82,4 +82,23 @@ inline double pow_bounded(double y, double a, double& z) {
   return exp_bounded(z);
 }
 
+// The Ziv test over [lo, hi) in blocks of 512: fast(at, len, y, low, high) writes a block's fast
+// floats and the floats of value - bound and value + bound (NaN where the fast form does not apply);
+// the elements where those differ are recomputed by exact(index) (NaN compares unequal, so a NaN
+// anywhere falls back too). Each block is written to out + at only then, so out may alias the inputs
+// that exact still reads.
+template <typename Fast, typename Exact>
+inline void certified_blocks(long lo, long hi, float* out, Fast&& fast, Exact&& exact) {
+  constexpr long kBlock = 512;
+  float y[kBlock], low[kBlock], high[kBlock];
+  for (long at = lo; at < hi; at += kBlock) {
+    const long len = hi - at < kBlock ? hi - at : kBlock;
+    fast(at, len, y, low, high);
+    for (long i = 0; i < len; i++) {
+      if (low[i] != y[i] || high[i] != y[i]) y[i] = exact(at + i);
+    }
+    std::memcpy(out + at, y, len * sizeof(float));
+  }
+}
+
 }  // namespace fp8lm

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <cstring>
 
 namespace fp8lm {
 
@@ -39,6 +40,15 @@ inline uint16_t bfloat16_bits(uint32_t b, bool saturate) {
   const uint32_t h = (b + 0x7fffu + ((b >> 16) & 1u)) >> 16;
   const uint32_t r = saturate && (h & 0x7fffu) == 0x7f80u ? (h & 0x8000u) | 0x7f7fu : h;
   return static_cast<uint16_t>((b & 0x7fffffffu) > 0x7f800000u ? 0x7fffu : r);
+}
+
+// The bits of float(x · scale): the f32 a cast encodes (scale a float32 value, so the double product
+// is exact and this is the f32 product).
+inline uint32_t scaled_bits(float x, double scale) {
+  const float y = static_cast<float>(x * scale);
+  uint32_t b;
+  std::memcpy(&b, &y, 4);
+  return b;
 }
 
 // Index of an f32 into fp8-format's 2^17-entry encode table: the top 16 bits times 2, plus 1 when

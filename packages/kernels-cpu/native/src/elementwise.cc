@@ -30,12 +30,6 @@ inline uint32_t abs_bits(float v) {
   return b & 0x7fffffffu;
 }
 
-inline uint32_t bits_of(float v) {
-  uint32_t b;
-  std::memcpy(&b, &v, 4);
-  return b;
-}
-
 // The value amax_f32 and the casts return for the largest abs_bits: NaN above +inf.
 double amax_value(uint32_t top) {
   if (top > 0x7f800000u) return std::numeric_limits<double>::quiet_NaN();
@@ -67,7 +61,7 @@ FP8LM_CLONES uint32_t table8_chunk(const float* __restrict src, uint8_t* __restr
   uint32_t top = 0;
   for (long i = 0; i < n; i++) {
     const float v = src[i];
-    dst[i] = static_cast<uint8_t>(byte_at(table, table8_index(bits_of(static_cast<float>(v * scale)))));
+    dst[i] = static_cast<uint8_t>(byte_at(table, table8_index(scaled_bits(v, scale))));
     top = std::max(top, abs_bits(v));
   }
   return top;
@@ -79,13 +73,13 @@ FP8LM_CLONES uint32_t half_chunk(const float* __restrict src, uint16_t* __restri
   if (bf16) {
     for (long i = 0; i < n; i++) {
       const float v = src[i];
-      dst[i] = bfloat16_bits(bits_of(static_cast<float>(v * scale)), saturate);
+      dst[i] = bfloat16_bits(scaled_bits(v, scale), saturate);
       top = std::max(top, abs_bits(v));
     }
   } else {
     for (long i = 0; i < n; i++) {
       const float v = src[i];
-      dst[i] = half_bits(bits_of(static_cast<float>(v * scale)), saturate);
+      dst[i] = half_bits(scaled_bits(v, scale), saturate);
       top = std::max(top, abs_bits(v));
     }
   }

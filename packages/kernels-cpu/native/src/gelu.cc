@@ -26,7 +26,6 @@ namespace {
 
 const double kGeluScale = std::sqrt(2.0 / M_PI);
 constexpr double kCubic = 0.044715;
-constexpr long kBlock = 512;
 
 inline double tanh_argument(double v) { return kGeluScale * (v + kCubic * v * v * v); }
 
@@ -77,27 +76,11 @@ FP8LM_CLONES void backward_block(const float* __restrict dout, const float* __re
   }
 }
 
-// Splits [lo, hi) into blocks: fast values first, then C's tanh where the bound leaves the float in
-// doubt, then the block is written (so the output may alias an input).
-template <typename Fast, typename Exact>
-void blocks(long lo, long hi, float* out, Fast&& fast, Exact&& exact) {
-  float y[kBlock], low[kBlock], high[kBlock];
-  for (long at = lo; at < hi; at += kBlock) {
-    const long len = hi - at < kBlock ? hi - at : kBlock;
-    fast(at, len, y, low, high);
-    for (long i = 0; i < len; i++) {
-      // NaN compares unequal, so a NaN anywhere falls back too.
-      if (low[i] != y[i] || high[i] != y[i]) y[i] = exact(at + i);
-    }
-    std::memcpy(out + at, y, len * sizeof(float));
-  }
-}
-
 }  // namespace
 
 void gelu_forward(const float* x, float* out, long n, int threads) {
   for_all(n, threads, [&](int, long lo, long hi) {
-    blocks(
+    certified_blocks(
         lo, hi, out, [&](long at, long len, float* y, float* l, float* h) { forward_block(x + at, y, l, h, len); },
         [&](long i) {
           const double v = x[i];
@@ -108,7 +91,7 @@ void gelu_forward(const float* x, float* out, long n, int threads) {
 
 void gelu_backward(const float* dout, const float* x, float* dx, long n, int threads) {
   for_all(n, threads, [&](int, long lo, long hi) {
-    blocks(
+    certified_blocks(
         lo, hi, dx,
         [&](long at, long len, float* y, float* l, float* h) {
           backward_block(dout + at, x + at, dx + at, y, l, h, len);
