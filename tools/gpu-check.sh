@@ -12,7 +12,8 @@
 #      and the conformance suite again with them on)
 #   5. the GEMM benchmark (JSON lines), sizes $GPU_CHECK_SIZES
 #   6. the trainer: `train --backend webgpu` against cpu (gpt's webgpu test), then tokens/s of both
-#      backends (packages/gpt/bench/throughput.mjs), time allowing
+#      backends (packages/gpt/bench/throughput.mjs), time allowing, with a kernel profile of a few
+#      webgpu steps (GPU time per step against wall time, and the kernels that take it)
 #   7. time allowing, the FP8 GEMM with the f16 decoders off (bench-f16-off.jsonl): the f16 paths' speed-up
 # Logs go to $OUT when it is set (else .gpu/out/), at most 8 files (what the device tool returns):
 # preflight.log (+ loader.log on failure), conformance.log, trainer.log, bench.jsonl, throughput.jsonl,
@@ -206,16 +207,16 @@ fi
 left=$(budget 60)
 if [ "$left" -gt 20 ]; then
   say "trainer throughput, shakespeare preset (limit ${left}s)"
-  (cd packages/gpt && timeout "$left" "$node" bench/throughput.mjs --steps 30 --skip 5) \
+  (cd packages/gpt && timeout "$left" "$node" bench/throughput.mjs --steps 30 --skip 5 --profile 3) \
     >"$out/throughput.jsonl" 2>>"$out/bench.log" || say "throughput bench did not finish (exit $?)"
   left=$(budget 60)
   if [ "$left" -gt 20 ]; then
     say "trainer throughput, gpt2-124m with block 256, webgpu only (limit ${left}s)"
     (cd packages/gpt && timeout "$left" "$node" bench/throughput.mjs --backends webgpu --levels fp32,O2 \
-      --preset gpt2-124m --block-size 256 --batch-size 8 --steps 8 --skip 3) \
+      --preset gpt2-124m --block-size 256 --batch-size 8 --steps 9 --skip 3 --profile 2) \
       >>"$out/throughput.jsonl" 2>>"$out/bench.log" || say "gpt2-124m throughput did not finish (exit $?)"
   fi
-  sed 's/^/  /' "$out/throughput.jsonl"
+  grep -v '/kernel"' "$out/throughput.jsonl" | sed 's/^/  /' # the kernel lines are in the file
 fi
 
 # 7. Time allowing, the FP8 GEMM with the f16 decoders off: the f16 paths' speed-up.

@@ -1,5 +1,6 @@
 import { checkScaleTensor, type ScaleArg } from '@fp8lm/tensor-interface';
 import { BufferPool } from './buffer-pool.js';
+import { KernelProfiler } from './kernel-profiler.js';
 import type { UniformLayout } from './uniforms.js';
 import { asGpu, type WebGpuTensor } from './webgpu-tensor.js';
 import { codecWgsl, commonWgsl } from './wgsl.generated.js';
@@ -92,6 +93,8 @@ export class GpuContext {
    * `shader-f16` and its f16 decoders passed the check of f16-check.ts.
    */
   shaderF16 = false;
+  /** Per-dispatch GPU timing, where the device has `timestamp-query` (see {@link KernelProfiler}). */
+  readonly profiler: KernelProfiler | null;
   #encoder: GPUCommandEncoder | null = null;
   /** The compute pass that consecutive dispatches share (each dispatch is its own usage scope). */
   #pass: GPUComputePassEncoder | null = null;
@@ -107,6 +110,9 @@ export class GpuContext {
 
   constructor(readonly device: GPUDevice) {
     this.pool = new BufferPool(device);
+    this.profiler = device.features.has('timestamp-query')
+      ? new KernelProfiler(device, DISPATCHES_PER_SUBMIT)
+      : null;
     this.maxWorkgroupsPerDimension = device.limits.maxComputeWorkgroupsPerDimension;
     this.#sliceAlign = Math.max(
       device.limits.minUniformBufferOffsetAlignment,
@@ -164,10 +170,14 @@ export class GpuContext {
       entries.push({ binding: i + 1, resource });
     });
     const group = this.device.createBindGroup({ layout, entries });
-    this.#pass ??= this.#openEncoder().beginComputePass();
+    // Profiled, a dispatch gets a pass of its own, timed at its beginning and end.
+    const timestampWrites = this.profiler?.timestampWrites(d.key);
+    if (timestampWrites !== undefined) this.#endPass();
+    this.#pass ??= this.#openEncoder().beginComputePass(timestampWrites && { timestampWrites });
     this.#pass.setPipeline(pipeline);
     this.#pass.setBindGroup(0, group);
     this.#pass.dispatchWorkgroups(x, y, z);
+    if (timestampWrites !== undefined) this.#endPass();
     if (++this.#recorded >= DISPATCHES_PER_SUBMIT) this.flush();
   }
 
@@ -262,7 +272,9 @@ export class GpuContext {
     this.#fullArenas = [];
     this.#endPass();
     if (this.#encoder !== null) {
+      this.profiler?.beforeSubmit(this.#encoder);
       this.device.queue.submit([this.#encoder.finish()]);
+      this.profiler?.afterSubmit();
       this.#encoder = null;
     }
     this.#recorded = 0;
@@ -306,6 +318,7 @@ export class GpuContext {
   /** Frees the pool and every cached pipeline. */
   destroy(): void {
     this.flush();
+    this.profiler?.destroy();
     this.pool.clear();
     this.#pipelines.clear();
   }

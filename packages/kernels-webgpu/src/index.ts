@@ -7,6 +7,7 @@ export {
   reads,
   writes,
 } from './context.js';
+export { type KernelProfile, KernelProfiler, type KernelTime } from './kernel-profiler.js';
 export { type UniformLayout, type UniformType, uniformLayout } from './uniforms.js';
 export {
   createWebGpuBackend,

@@ -14,6 +14,7 @@ import {
 } from '@fp8lm/tensor-interface';
 import { GpuContext } from './context.js';
 import { checkF16Decoders } from './f16-check.js';
+import type { KernelProfile } from './kernel-profiler.js';
 import { accumulateChunk } from './ops/accumulate-chunk.js';
 import { adamwApply, adamwStats } from './ops/adamw.js';
 import { amax } from './ops/amax.js';
@@ -50,6 +51,11 @@ export interface WebGpuInfo {
    * their integer decoders, with the same results).
    */
   readonly shaderF16Status: string;
+  /**
+   * `'available'` when {@link WebGpuBackend.startProfile} can time the kernels, or why not: `'not
+   * requested'` (no `profile: true` option), `'not supported by the adapter'` (no `timestamp-query`).
+   */
+  readonly profiling: string;
 }
 
 /**
@@ -95,6 +101,35 @@ export class WebGpuBackend implements Backend {
   /** Number of compute pipelines compiled so far (one per op variant). */
   get pipelineCount(): number {
     return this.#ctx.pipelineCount;
+  }
+
+  /**
+   * Starts timing every dispatch on the device (`timestamp-query`; the backend must have been created
+   * with `profile: true`, see {@link WebGpuInfo.profiling}). Each dispatch then runs in a compute pass
+   * of its own, which costs a little; results are unchanged.
+   */
+  startProfile(): void {
+    const profiler = this.#ctx.profiler;
+    if (profiler === null) {
+      throw new Error(`profile: kernel timing is unavailable on this backend (${this.info.profiling})`);
+    }
+    this.#ctx.flush(); // work recorded before the start is not timed
+    profiler.start();
+  }
+
+  /**
+   * Ends the profile at the call (work recorded after it is not timed, so it may be called from a
+   * synchronous callback) and resolves, once the timed work has run, to the GPU time per pipeline key
+   * since {@link startProfile}, most first.
+   */
+  stopProfile(): Promise<KernelProfile> {
+    const profiler = this.#ctx.profiler;
+    if (profiler === null) {
+      return Promise.reject(
+        new Error(`profile: kernel timing is unavailable on this backend (${this.info.profiling})`),
+      );
+    }
+    return profiler.stop(() => this.#ctx.flush());
   }
 
   // Format ops
@@ -213,6 +248,12 @@ export interface WebGpuBackendOptions {
   readonly device?: GPUDevice;
   /** Use `shader-f16` when the adapter has it (default true). */
   readonly shaderF16?: boolean;
+  /**
+   * Ask for `timestamp-query`, so that {@link WebGpuBackend.startProfile} can time the kernels
+   * (default false). Browsers may round the timestamps (Chrome: to 100 µs unless its unsafe WebGPU
+   * flags are on); the Node entry turns Dawn's rounding off.
+   */
+  readonly profile?: boolean;
 }
 
 /**
@@ -225,7 +266,12 @@ export async function createWebGpuBackend(
   options: WebGpuBackendOptions = {},
 ): Promise<WebGpuBackend | BackendUnavailable> {
   if (options.device !== undefined) {
-    return open(options.device, 'user-supplied device', options.shaderF16 !== false);
+    return open(
+      options.device,
+      'user-supplied device',
+      options.shaderF16 !== false,
+      options.profile === true,
+    );
   }
   const gpu = options.gpu ?? (globalThis as { navigator?: { gpu?: GPU } }).navigator?.gpu;
   if (gpu === undefined)
@@ -233,6 +279,10 @@ export async function createWebGpuBackend(
   const adapter = await gpu.requestAdapter({ powerPreference: 'high-performance' });
   if (adapter === null) return { unavailable: 'no WebGPU adapter was found (no GPU, or no driver for it)' };
   const wantF16 = options.shaderF16 !== false && adapter.features.has('shader-f16');
+  const wantTimestamps = options.profile === true && adapter.features.has('timestamp-query');
+  const requiredFeatures: GPUFeatureName[] = [];
+  if (wantF16) requiredFeatures.push('shader-f16');
+  if (wantTimestamps) requiredFeatures.push('timestamp-query');
   // The adapter's own limits: more storage buffers per stage than the default 8 (AdamW binds 10).
   const requiredLimits: Record<string, number> = {};
   for (const key of [
@@ -249,7 +299,7 @@ export async function createWebGpuBackend(
   let device: GPUDevice;
   try {
     device = await adapter.requestDevice({
-      requiredFeatures: wantF16 ? ['shader-f16'] : [],
+      requiredFeatures,
       requiredLimits,
     });
   } catch (e) {
@@ -259,7 +309,8 @@ export async function createWebGpuBackend(
   }
   const info = adapter.info;
   const name = [info.vendor, info.architecture, info.description].filter((s) => s !== '').join(' / ');
-  return open(device, name === '' ? 'unknown adapter' : name, options.shaderF16 !== false, [gpu, adapter]);
+  const adapterName = name === '' ? 'unknown adapter' : name;
+  return open(device, adapterName, options.shaderF16 !== false, options.profile === true, [gpu, adapter]);
 }
 
 /** The backend on `device`, with the f16 paths on where asked for, available and exact on the device. */
@@ -267,6 +318,7 @@ async function open(
   device: GPUDevice,
   adapter: string,
   wantF16: boolean,
+  wantProfile: boolean,
   origin?: unknown,
 ): Promise<WebGpuBackend> {
   const ctx = new GpuContext(device);
@@ -276,5 +328,8 @@ async function open(
       ? 'not supported by the adapter'
       : ((await checkF16Decoders(ctx)) ?? 'used');
   ctx.shaderF16 = status === 'used';
-  return new WebGpuBackend(ctx, { adapter, shaderF16: ctx.shaderF16, shaderF16Status: status }, origin);
+  const profiling =
+    ctx.profiler !== null ? 'available' : wantProfile ? 'not supported by the adapter' : 'not requested';
+  const info = { adapter, shaderF16: ctx.shaderF16, shaderF16Status: status, profiling };
+  return new WebGpuBackend(ctx, info, origin);
 }

@@ -26,6 +26,11 @@ export interface NodeWebGpuOptions {
    * creates an instance, so later Dawn instances in this process see it too.
    */
   readonly vulkanIcd?: string;
+  /**
+   * Ask for `timestamp-query` so that `startProfile` can time the kernels (default false). Dawn then
+   * runs with its timestamp rounding off (`timestamp_quantization`), so short kernels get real times.
+   */
+  readonly profile?: boolean;
 }
 
 /**
@@ -51,6 +56,8 @@ export async function createNodeWebGpuBackend(
   const mode =
     options.swiftshader ?? (process.env.FP8LM_WEBGPU_NO_SWIFTSHADER === '1' ? 'never' : 'fallback');
   const reasons: string[] = [];
+  const flags = options.profile === true ? ['disable-dawn-features=timestamp_quantization'] : [];
+  const backendOptions = { shaderF16: options.shaderF16, profile: options.profile };
   if (options.vulkanIcd !== undefined) {
     if (!existsSync(options.vulkanIcd)) {
       return { unavailable: `vulkanIcd: no such Vulkan driver manifest: ${options.vulkanIcd}` };
@@ -58,7 +65,7 @@ export async function createNodeWebGpuBackend(
     process.env.VK_ICD_FILENAMES = options.vulkanIcd;
   }
   if (mode !== 'only') {
-    const backend = await createWebGpuBackend({ gpu: dawn.create([]), shaderF16: options.shaderF16 });
+    const backend = await createWebGpuBackend({ gpu: dawn.create(flags), ...backendOptions });
     if (!('unavailable' in backend)) return backend;
     reasons.push(backend.unavailable);
   }
@@ -69,7 +76,7 @@ export async function createNodeWebGpuBackend(
       );
     } else {
       useSwiftShader();
-      const backend = await createWebGpuBackend({ gpu: dawn.create([]), shaderF16: options.shaderF16 });
+      const backend = await createWebGpuBackend({ gpu: dawn.create(flags), ...backendOptions });
       if (!('unavailable' in backend)) return backend;
       reasons.push(`SwiftShader: ${backend.unavailable} (is libvulkan1 installed?)`);
     }
