@@ -18,7 +18,14 @@ export class BufferPool {
     private readonly device: GPUDevice,
     /** Pooled bytes above which released buffers are destroyed instead. */
     private readonly capacity = 512 * 2 ** 20,
+    /** Called with each buffer right before the pool destroys it (the context drops its bind groups). */
+    private readonly onDestroy: (buffer: GPUBuffer) => void = () => {},
   ) {}
+
+  #destroy(buffer: GPUBuffer): void {
+    this.onDestroy(buffer);
+    buffer.destroy();
+  }
 
   /** A buffer of exactly `bytes` bytes, and whether it came from the pool (its contents are then stale). */
   acquire(bytes: number): { buffer: GPUBuffer; reused: boolean } {
@@ -40,7 +47,7 @@ export class BufferPool {
   afterSubmit(): void {
     for (const b of this.#pending) {
       if (this.#pooledBytes + b.size > this.capacity) {
-        b.destroy();
+        this.#destroy(b);
         continue;
       }
       const list = this.#free.get(b.size) ?? [];
@@ -53,8 +60,8 @@ export class BufferPool {
 
   /** Destroys every pooled buffer. */
   clear(): void {
-    for (const list of this.#free.values()) for (const b of list) b.destroy();
-    for (const b of this.#pending) b.destroy();
+    for (const list of this.#free.values()) for (const b of list) this.#destroy(b);
+    for (const b of this.#pending) this.#destroy(b);
     this.#free.clear();
     this.#pending = [];
     this.#pooledBytes = 0;

@@ -1,6 +1,8 @@
 import { checkScaleTensor, type ScaleArg } from '@fp8lm/tensor-interface';
+import { BindGroupCache, type GroupEntry } from './bind-group-cache.js';
 import { BufferPool } from './buffer-pool.js';
 import { KernelProfiler } from './kernel-profiler.js';
+import { type BufferSlice, UniformArena } from './uniform-arena.js';
 import type { UniformLayout } from './uniforms.js';
 import { asGpu, type WebGpuTensor } from './webgpu-tensor.js';
 import { codecWgsl, commonWgsl } from './wgsl.generated.js';
@@ -22,12 +24,7 @@ export interface BufferBinding {
   readonly size?: number;
 }
 
-/** A range of a buffer: the read-only data of one dispatch in the batch's arena ({@link GpuContext.scalars}). */
-export interface BufferSlice {
-  readonly buffer: GPUBuffer;
-  readonly offset: number;
-  readonly size: number;
-}
+export type { BufferSlice } from './uniform-arena.js';
 
 /** A GPU buffer, what holds one (a tensor, its storage), or a slice of one. */
 export type Bindable = GPUBuffer | { readonly buffer: GPUBuffer } | BufferSlice;
@@ -73,14 +70,6 @@ interface CachedPipeline {
 const DISPATCHES_PER_SUBMIT = 64;
 
 /**
- * Bytes of one arena buffer: the uniform blocks and scalar vectors of a batch of dispatches (at most
- * two slices of one offset alignment, 256 bytes on most devices, per dispatch), so a batch of 64 fits
- * in one. Data larger than {@link ARENA_SLICE_MAX} gets a buffer of its own.
- */
-const ARENA_BYTES = 64 * 1024;
-const ARENA_SLICE_MAX = 4096;
-
-/**
  * Everything the op files share: the device, the command encoder that records enqueued work, the
  * pipeline cache, the tensor buffer pool and the small transient buffers (uniforms, scale vectors).
  * Ops call {@link dispatch}; `read` and `synchronize` submit and wait.
@@ -100,23 +89,27 @@ export class GpuContext {
   #pass: GPUComputePassEncoder | null = null;
   #recorded = 0;
   #transient: GPUBuffer[] = [];
-  /** The arena being filled (mapped), and the ones filled before it since the last submit. */
-  #arena: { buffer: GPUBuffer; bytes: Uint8Array; used: number } | null = null;
-  #fullArenas: GPUBuffer[] = [];
-  readonly #sliceAlign: number;
+  readonly #arena: UniformArena;
+  readonly #groups: BindGroupCache;
+  readonly #standIns: [GPUBuffer?, GPUBuffer?] = [];
   #pipelines = new Map<string, CachedPipeline>();
   #error: string | null = null;
   #lost: string | null = null;
 
-  constructor(readonly device: GPUDevice) {
-    this.pool = new BufferPool(device);
+  /** `poolCapacity`: pooled bytes above which released tensor buffers are destroyed (default 512 MiB). */
+  constructor(
+    readonly device: GPUDevice,
+    options: { poolCapacity?: number } = {},
+  ) {
+    this.#groups = new BindGroupCache(device);
+    this.pool = new BufferPool(device, options.poolCapacity, (b) => this.#groups.forget(b));
     this.profiler = device.features.has('timestamp-query')
       ? new KernelProfiler(device, DISPATCHES_PER_SUBMIT)
       : null;
     this.maxWorkgroupsPerDimension = device.limits.maxComputeWorkgroupsPerDimension;
-    this.#sliceAlign = Math.max(
-      device.limits.minUniformBufferOffsetAlignment,
-      device.limits.minStorageBufferOffsetAlignment,
+    this.#arena = new UniformArena(
+      device,
+      Math.max(device.limits.minUniformBufferOffsetAlignment, device.limits.minStorageBufferOffsetAlignment),
     );
     device.addEventListener('uncapturederror', (event) => {
       const message = (event as GPUUncapturedErrorEvent).error.message;
@@ -157,19 +150,20 @@ export class GpuContext {
     return this.#pipelines.size;
   }
 
+  /** Bind groups reused from the cache and made afresh so far, and those cached now (diagnostics, tests). */
+  get bindGroupStats(): { hits: number; misses: number; cached: number } {
+    return { hits: this.#groups.hits, misses: this.#groups.misses, cached: this.#groups.size };
+  }
+
   /** Records one compute dispatch: uniforms from `values`, storage buffers in order from binding 1. */
   dispatch<K extends string>(d: Dispatch<K>): void {
     const [x, y = 1, z = 1] = d.workgroups;
     if (x === 0 || y === 0 || z === 0) return;
     const { pipeline, layout } = this.#pipeline(d);
     const uniforms = this.#slice(d.uniforms.pack(d.values));
-    const entries: GPUBindGroupEntry[] = [{ binding: 0, resource: uniforms }];
-    d.buffers.forEach((b, i) => {
-      const resource =
-        b.offset === undefined ? { buffer: b.buffer } : { buffer: b.buffer, offset: b.offset, size: b.size };
-      entries.push({ binding: i + 1, resource });
-    });
-    const group = this.device.createBindGroup({ layout, entries });
+    const entries: GroupEntry[] = [uniforms];
+    for (const b of d.buffers) entries.push(b);
+    const group = this.#groups.get(d.key, layout, entries);
     // Profiled, a dispatch gets a pass of its own, timed at its beginning and end.
     const timestampWrites = this.profiler?.timestampWrites(d.key);
     if (timestampWrites !== undefined) this.#endPass();
@@ -216,43 +210,26 @@ export class GpuContext {
   }
 
   /**
-   * Read-only data for one dispatch (a uniform block, a scalar vector) as a slice of the batch's arena:
-   * one buffer per batch instead of one or two per dispatch (creating and destroying those was a third
-   * of the cost of recording a small op). The arena stays mapped while it fills, is unmapped at submit
-   * and destroyed after it; a full one is kept to that submit too, since slices already handed out
-   * (scalars before their dispatch) must stay valid.
+   * Read-only data for one dispatch (a uniform block, a scalar vector) as a slice of the batch's arena
+   * (see {@link UniformArena}), or, when larger than a slice may be, a buffer of its own until the
+   * next submit.
    */
   #slice(data: ArrayBuffer): BufferSlice {
+    const slice = this.#arena.slice(data);
+    if (slice !== undefined) return slice;
     const size = Math.max(16, Math.ceil(data.byteLength / 4) * 4);
-    if (size > ARENA_SLICE_MAX) {
-      return { buffer: this.transientBuffer(data, UNIFORM | STORAGE | COPY_DST), offset: 0, size };
-    }
-    let arena = this.#arena;
-    if (arena !== null && arena.used + size > ARENA_BYTES) {
-      this.#retireArena();
-      arena = null;
-    }
-    if (arena === null) {
-      const buffer = this.device.createBuffer({
-        size: ARENA_BYTES,
-        usage: UNIFORM | STORAGE | COPY_DST,
-        mappedAtCreation: true,
-      });
-      arena = { buffer, bytes: new Uint8Array(buffer.getMappedRange()), used: 0 };
-      this.#arena = arena;
-    }
-    const offset = arena.used;
-    arena.bytes.set(new Uint8Array(data), offset);
-    arena.used = Math.ceil((offset + size) / this.#sliceAlign) * this.#sliceAlign;
-    return { buffer: arena.buffer, offset, size };
+    return { buffer: this.transientBuffer(data, UNIFORM | STORAGE | COPY_DST), offset: 0, size };
   }
 
-  /** Unmaps the arena being filled and keeps it (its slices may be bound) until the next submit. */
-  #retireArena(): void {
-    if (this.#arena === null) return;
-    this.#arena.buffer.unmap();
-    this.#fullArenas.push(this.#arena.buffer);
-    this.#arena = null;
+  /**
+   * A 16-byte storage buffer for a binding the shader variant does not use, one for read-only and one
+   * for writable bindings (so a dispatch never binds one buffer both ways); it lives as long as the
+   * context, so the dispatch's bind group can be cached.
+   */
+  standIn(access: BufferBinding['access']): GPUBuffer {
+    const i = access === 'read' ? 0 : 1;
+    this.#standIns[i] ??= this.device.createBuffer({ size: 16, usage: STORAGE });
+    return this.#standIns[i];
   }
 
   /** A buffer that lives until the next submit, created holding `data`. */
@@ -262,14 +239,13 @@ export class GpuContext {
     new Uint8Array(buffer.getMappedRange()).set(new Uint8Array(data));
     buffer.unmap();
     this.#transient.push(buffer);
+    this.#groups.markTransient(buffer);
     return buffer;
   }
 
   /** Submits the recorded work; transient buffers and released tensors are freed after it. */
   flush(): void {
-    this.#retireArena();
-    this.#transient.push(...this.#fullArenas);
-    this.#fullArenas = [];
+    this.#arena.beforeSubmit();
     this.#endPass();
     if (this.#encoder !== null) {
       this.profiler?.beforeSubmit(this.#encoder);
@@ -319,7 +295,11 @@ export class GpuContext {
   destroy(): void {
     this.flush();
     this.profiler?.destroy();
+    this.#groups.clear();
     this.pool.clear();
+    this.#arena.destroy();
+    for (const b of this.#standIns) b?.destroy();
+    this.#standIns.length = 0;
     this.#pipelines.clear();
   }
 

@@ -104,6 +104,14 @@ export class WebGpuBackend implements Backend {
   }
 
   /**
+   * Bind groups reused and made so far, and cached now: a training step that repeats the last one's
+   * dispatches reuses them all (a bind group made per dispatch was most of the host's recording cost).
+   */
+  get bindGroupStats(): { hits: number; misses: number; cached: number } {
+    return this.#ctx.bindGroupStats;
+  }
+
+  /**
    * Starts timing every dispatch on the device (`timestamp-query`; the backend must have been created
    * with `profile: true`, see {@link WebGpuInfo.profiling}). Each dispatch then runs in a compute pass
    * of its own, which costs a little; results are unchanged.

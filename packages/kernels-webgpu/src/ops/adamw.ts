@@ -19,7 +19,6 @@ import { adamwApplyWgsl, adamwGroupsWgsl, adamwStatsWgsl, momentIoWgsl } from '.
 
 /** Cap on the range-expansion exponent of grouped v (kernels-cpu's MAX_EXPANSION). */
 const MAX_EXPANSION = 16;
-const STORAGE = 0x80; // GPUBufferUsage.STORAGE, numeric: the globals may be missing in Node
 const WORKGROUP = 64;
 
 /** The dtype codes of moment-io.wgsl (DT_*). */
@@ -126,11 +125,6 @@ function stageKey(stage: string, r: Resolved): string {
   return `adamw-${stage}:${r.master.dtype}:${r.grad.dtype}:${r.m.dtype}:${r.v.dtype}:${r.groups ? 'grouped' : 'plain'}`;
 }
 
-/** A small storage buffer for a binding a variant does not use (fresh per dispatch: it dies at submit). */
-function dummy(ctx: GpuContext): GPUBuffer {
-  return ctx.transientBuffer(new ArrayBuffer(16), STORAGE);
-}
-
 function dispatchGroups(ctx: GpuContext, count: number, phase: 0 | 1, stats: GPUBuffer, out: GPUBuffer) {
   ctx.dispatch({
     key: 'adamw-groups',
@@ -206,9 +200,9 @@ export function adamwStats(
     [tensors.masterScaleInv, tensors.gradScaleInv, tensors.mScaleInv, r.groups ? 1 : tensors.vScaleInv],
     ['masterScaleInv', 'gradScaleInv', 'mScaleInv', 'vScaleInv'],
   );
-  dispatchStage(ctx, 'stats', r, values, scalars, writes(out, gs ?? dummy(ctx)));
+  dispatchStage(ctx, 'stats', r, values, scalars, writes(out, gs ?? ctx.standIn('read_write')));
   // The smallest non-zero slots were reduced as complemented bits: back to values.
-  if (gs && r.groups) dispatchGroups(ctx, r.groups.count, 0, gs.buffer, dummy(ctx));
+  if (gs && r.groups) dispatchGroups(ctx, r.groups.count, 0, gs.buffer, ctx.standIn('read_write'));
 }
 
 /**

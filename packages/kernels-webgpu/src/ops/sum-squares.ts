@@ -9,7 +9,6 @@ const layout = uniformLayout({ n: 'u32', words: 'u32', phase: 'u32', index: 'u32
 const WG = 256;
 /** Workgroups of the first phase at most: the second sums their partials in one workgroup. */
 const MAX_PARTIALS = 1024;
-const STORAGE = 0x80; // GPUBufferUsage.STORAGE, numeric: the globals may be missing in Node
 
 /**
  * `sumSquares`: `out[index] = Σ (decode(x_i) · scaleInv)²` for any float or code dtype, accumulated
@@ -38,17 +37,17 @@ export function sumSquares(
     uniforms: layout,
     values: { ...values, phase: 0 },
     // out is not written in this phase, and may be x itself: a stand-in.
-    buffers: [...reads(t, scalars), ...writes(partials, ctx.transientBuffer(new ArrayBuffer(16), STORAGE))],
+    buffers: [...reads(t, scalars), ...writes(partials, ctx.standIn('read_write'))],
     workgroups: [groups],
   });
-  const filler = ctx.transientBuffer(new ArrayBuffer(16), STORAGE);
   ctx.dispatch({
     key,
     code,
     uniforms: layout,
     values: { ...values, phase: 1 },
-    // Neither x nor the scale is read in this phase: stand-ins.
-    buffers: [...reads(filler, filler), ...writes(partials, o)],
+    // Neither x nor the scale is read in this phase: a stand-in for x, and the same scalars (bound
+    // as a slice, like every dispatch of this pipeline).
+    buffers: [...reads(ctx.standIn('read'), scalars), ...writes(partials, o)],
     workgroups: [1],
   });
   ctx.pool.release(partials);
