@@ -1,9 +1,7 @@
-const USAGE_STORAGE = 0x80; // GPUBufferUsage.STORAGE (numeric: the globals may not exist in Node before setup)
-const USAGE_COPY_SRC = 0x04;
-const USAGE_COPY_DST = 0x08;
+import { Usage } from './gpu-flags.js';
 
 /** Usage of every tensor buffer: bound as storage, copied to staging for `read`, written by `upload`/`copy`. */
-export const TENSOR_USAGE = USAGE_STORAGE | USAGE_COPY_SRC | USAGE_COPY_DST;
+export const TENSOR_USAGE = Usage.STORAGE | Usage.COPY_SRC | Usage.COPY_DST;
 
 /**
  * Reuses tensor buffers of the same byte size. A disposed buffer may still be read by commands that are

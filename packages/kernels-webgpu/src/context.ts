@@ -1,17 +1,12 @@
 import { checkScaleTensor, type ScaleArg } from '@fp8lm/tensor-interface';
 import { BindGroupCache, type GroupEntry } from './bind-group-cache.js';
 import { BufferPool } from './buffer-pool.js';
+import { MAP_MODE_READ, SHADER_STAGE_COMPUTE, Usage } from './gpu-flags.js';
 import { KernelProfiler } from './kernel-profiler.js';
 import { type BufferSlice, UniformArena } from './uniform-arena.js';
 import type { UniformLayout } from './uniforms.js';
 import { asGpu, type WebGpuTensor } from './webgpu-tensor.js';
 import { codecWgsl, commonWgsl } from './wgsl.generated.js';
-
-const MAP_READ = 0x01;
-const COPY_DST = 0x08;
-const UNIFORM = 0x40;
-const STORAGE = 0x80;
-const SHADER_STAGE_COMPUTE = 0x4;
 
 /**
  * One storage binding of a dispatch: a tensor (or raw buffer) and whether the shader writes it; a
@@ -218,7 +213,11 @@ export class GpuContext {
     const slice = this.#arena.slice(data);
     if (slice !== undefined) return slice;
     const size = Math.max(16, Math.ceil(data.byteLength / 4) * 4);
-    return { buffer: this.transientBuffer(data, UNIFORM | STORAGE | COPY_DST), offset: 0, size };
+    return {
+      buffer: this.transientBuffer(data, Usage.UNIFORM | Usage.STORAGE | Usage.COPY_DST),
+      offset: 0,
+      size,
+    };
   }
 
   /**
@@ -228,7 +227,7 @@ export class GpuContext {
    */
   standIn(access: BufferBinding['access']): GPUBuffer {
     const i = access === 'read' ? 0 : 1;
-    this.#standIns[i] ??= this.device.createBuffer({ size: 16, usage: STORAGE });
+    this.#standIns[i] ??= this.device.createBuffer({ size: 16, usage: Usage.STORAGE });
     return this.#standIns[i];
   }
 
@@ -269,11 +268,11 @@ export class GpuContext {
   /** Copies `bytes` bytes of `tensor` back to the host after all recorded work. */
   async readBytes(tensor: WebGpuTensor, bytes: number): Promise<ArrayBuffer> {
     const size = Math.ceil(bytes / 4) * 4;
-    const staging = this.device.createBuffer({ size, usage: MAP_READ | COPY_DST });
+    const staging = this.device.createBuffer({ size, usage: Usage.MAP_READ | Usage.COPY_DST });
     this.encoder.copyBufferToBuffer(tensor.buffer, 0, staging, 0, size);
     this.flush();
     try {
-      await staging.mapAsync(MAP_READ);
+      await staging.mapAsync(MAP_MODE_READ);
       this.throwPendingError();
       return staging.getMappedRange().slice(0, bytes);
     } finally {

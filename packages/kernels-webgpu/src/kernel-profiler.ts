@@ -1,7 +1,4 @@
-const MAP_READ = 0x01;
-const COPY_SRC = 0x04;
-const COPY_DST = 0x08;
-const QUERY_RESOLVE = 0x200;
+import { MAP_MODE_READ, Usage } from './gpu-flags.js';
 
 /**
  * GPU time of one shader variant (a pipeline key) over the profiled dispatches. A dispatch's time runs
@@ -60,7 +57,10 @@ export class KernelProfiler {
     this.#device = device;
     this.#capacity = dispatchesPerSubmit;
     this.#querySet = device.createQuerySet({ type: 'timestamp', count: 2 * dispatchesPerSubmit });
-    this.#resolve = device.createBuffer({ size: 16 * dispatchesPerSubmit, usage: QUERY_RESOLVE | COPY_SRC });
+    this.#resolve = device.createBuffer({
+      size: 16 * dispatchesPerSubmit,
+      usage: Usage.QUERY_RESOLVE | Usage.COPY_SRC,
+    });
   }
 
   get active(): boolean {
@@ -94,7 +94,7 @@ export class KernelProfiler {
     const bytes = 16 * this.#keys.length;
     const staging =
       this.#free.pop() ??
-      this.#device.createBuffer({ size: 16 * this.#capacity, usage: MAP_READ | COPY_DST });
+      this.#device.createBuffer({ size: 16 * this.#capacity, usage: Usage.MAP_READ | Usage.COPY_DST });
     encoder.resolveQuerySet(this.#querySet, 0, 2 * this.#keys.length, this.#resolve, 0);
     encoder.copyBufferToBuffer(this.#resolve, 0, staging, 0, bytes);
     this.#submitted = { staging, keys: this.#keys };
@@ -111,7 +111,7 @@ export class KernelProfiler {
 
   async #collect({ staging, keys }: Pending): Promise<void> {
     try {
-      await staging.mapAsync(MAP_READ, 0, 16 * keys.length);
+      await staging.mapAsync(MAP_MODE_READ, 0, 16 * keys.length);
       const t = new BigUint64Array(staging.getMappedRange(0, 16 * keys.length));
       let previousEnd = 0n;
       keys.forEach((key, i) => {

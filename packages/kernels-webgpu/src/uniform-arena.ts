@@ -1,6 +1,4 @@
-const UNIFORM = 0x40;
-const STORAGE = 0x80;
-const COPY_DST = 0x08;
+import { Usage } from './gpu-flags.js';
 
 /** A range of a buffer: the read-only data of one dispatch in the batch's arena ({@link GpuContext.scalars}). */
 export interface BufferSlice {
@@ -66,7 +64,10 @@ export class UniformArena {
   }
 
   #add(set: Arena[]): Arena {
-    const buffer = this.#device.createBuffer({ size: ARENA_BYTES, usage: UNIFORM | STORAGE | COPY_DST });
+    const buffer = this.#device.createBuffer({
+      size: ARENA_BYTES,
+      usage: Usage.UNIFORM | Usage.STORAGE | Usage.COPY_DST,
+    });
     const arena = { buffer, bytes: new Uint8Array(ARENA_BYTES), used: 0 };
     set.push(arena);
     return arena;

@@ -1,5 +1,6 @@
 import { type DeviceTensor, formatAmaxArgs } from '@fp8lm/tensor-interface';
 import { type GpuContext, reads, writes } from '../context.js';
+import { Usage } from '../gpu-flags.js';
 import { uniformLayout } from '../uniforms.js';
 import { asGpu } from '../webgpu-tensor.js';
 import { amaxWgsl, exactF32Wgsl } from '../wgsl.generated.js';
@@ -9,9 +10,6 @@ const layout = uniformLayout({ n: 'u32', index: 'u32' });
 /** Elements one workgroup of amax.wgsl reduces (WG · PER_THREAD of amax.wgsl). */
 const PER_GROUP = 256 * 16;
 
-const STORAGE = 0x80;
-const COPY_DST = 0x08;
-
 /** `amax`: writes `max |src[i]|` (NaN if any element is NaN, 0 for an empty tensor) to `out[index]`. */
 export function amax(ctx: GpuContext, src: DeviceTensor<'f32'>, out: DeviceTensor<'f32'>, index = 0): void {
   const { src: s, out: o } = formatAmaxArgs(asGpu, src, out, index);
@@ -19,7 +17,7 @@ export function amax(ctx: GpuContext, src: DeviceTensor<'f32'>, out: DeviceTenso
   if (s.storage === o.storage) {
     // `out` is (a view of) `src`: reduce a copy, so zeroing the slot does not change the input and
     // no buffer is bound twice with one binding writable.
-    source = ctx.transientBuffer(new ArrayBuffer(s.size * 4), STORAGE | COPY_DST);
+    source = ctx.transientBuffer(new ArrayBuffer(s.size * 4), Usage.STORAGE | Usage.COPY_DST);
     ctx.encoder.copyBufferToBuffer(s.buffer, 0, source, 0, s.size * 4);
   }
   // Zero the slot first: the shader only raises it (an empty source leaves 0).

@@ -6,6 +6,7 @@ import {
 } from '@fp8lm/tensor-interface';
 import { codecFor, type GpuContext, reads, writes } from '../context.js';
 import { formatConstants } from '../format-constants.js';
+import { Usage } from '../gpu-flags.js';
 import { uniformLayout } from '../uniforms.js';
 import { asGpu } from '../webgpu-tensor.js';
 import { exactF32Wgsl, quantizeBlocksWgsl } from '../wgsl.generated.js';
@@ -19,8 +20,6 @@ const layout = uniformLayout({
   grid_rows: 'u32',
   grid_cols: 'u32',
 });
-
-const STORAGE = 0x80;
 
 /**
  * `quantizeBlocks`: block quantization of a 2-D f32 tensor with one scale per `blockRows × blockCols`
@@ -42,7 +41,7 @@ export function quantizeBlocks(
   const pow2 = !mx && args.scaleType === 'pow2';
   const blocks = gr * gc;
   // Per block: the multiplier's f32 bits and the E8M0 code (phase 1 → phase 2); lives until the submit.
-  const scratch = ctx.transientBuffer(new ArrayBuffer(blocks * 8), STORAGE);
+  const scratch = ctx.transientBuffer(new ArrayBuffer(blocks * 8), Usage.STORAGE);
   const buffers = [...reads(s), ...writes(d, g, scratch)];
   const values = {
     rows,
