@@ -1,7 +1,14 @@
 // GpuContext's recording: dispatches share one compute pass (each its own usage scope, so a dispatch
 // sees the previous one's writes), and the per-dispatch uniforms and scalars are slices of arena
 // buffers that roll over within a batch and live until the submit.
-import { GpuContext, reads, uniformLayout, type WebGpuTensor, writes } from '@fp8lm/kernels-webgpu';
+import {
+  type Bindable,
+  GpuContext,
+  reads,
+  uniformLayout,
+  type WebGpuTensor,
+  writes,
+} from '@fp8lm/kernels-webgpu';
 import { describe, expect, it } from 'vitest';
 import { availabilityTitle, backend, skip, unavailableReason } from './gpu.js';
 
@@ -125,7 +132,7 @@ describe('GpuContext', () => {
     const code = () =>
       '@group(0) @binding(1) var<storage, read_write> x: array<f32>;\n' +
       '@compute @workgroup_size(1) fn main() { x[0] = f32(params.index); }';
-    const run = (buffer: GPUBuffer) =>
+    const run = (buffer: Bindable) =>
       ctx.dispatch({
         key: 'test-drop',
         code,

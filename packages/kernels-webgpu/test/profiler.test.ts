@@ -40,11 +40,12 @@ async function work(gpu: WebGpuBackend, count: number, n: number, fp8Count: numb
 describe('webgpu kernel profile', () => {
   it.skipIf(skip)(availabilityTitle, () => expect(unavailableReason).toBe(''));
   if (backend === undefined) return;
+  const plain = backend;
 
   it('is unavailable, with the reason, on a backend created without profile: true', async () => {
-    expect(backend.info.profiling).toBe('not requested');
-    expect(() => backend.startProfile()).toThrow(/unavailable on this backend \(not requested\)/);
-    await expect(backend.stopProfile()).rejects.toThrow(/not requested/);
+    expect(plain.info.profiling).toBe('not requested');
+    expect(() => plain.startProfile()).toThrow(/unavailable on this backend \(not requested\)/);
+    await expect(plain.stopProfile()).rejects.toThrow(/not requested/);
   });
 
   it('is available with profile: true (the adapter has timestamp-query)', () => {
