@@ -788,6 +788,12 @@ export const layerCases: ConformanceCase[] = [
     ...attentionCases(d, 300 + i * 10),
     ...crossEntropyCases(d, 400 + i * 10),
   ]),
+  // Heads of 32 over 70 positions: GPU kernels that size their workgroups by the head (32 threads)
+  // then walk the positions in more than two chunks.
+  ...attentionCases(
+    { label: 'B=2 T=70 C=64 NH=2 (head 32)', B: 2, T: 70, C: 64, NH: 2, V: 0, maxT: 70 },
+    330,
+  ),
   largeScoreAttention,
   ...crossEntropyExtraCases,
   ...geluCases(),

@@ -20,6 +20,8 @@ const layout = uniformLayout({
 });
 /** Threads per workgroup of the backward passes (a power of two, for the reduction). */
 const BACKWARD_WG = 64;
+/** Threads per workgroup of the dk/dv pass for heads of at most this many elements. */
+const KV_SMALL_WG = 32;
 
 /**
  * `attentionForward`: causal multi-head self-attention, GPT-2 layout. `att` gets the softmax of
@@ -76,6 +78,11 @@ export function attentionBackward(
   // Head elements per thread: dq, dk, dv accumulate in registers, IPT per thread.
   const ipt = Math.ceil(hs / BACKWARD_WG);
   const consts = `const WG: u32 = ${BACKWARD_WG}u;\nconst IPT: u32 = ${ipt}u;\n`;
+  // The dk/dv pass has no reduction, and it sums over t in order whatever its workgroup size, so a
+  // head of up to 32 elements takes 32 threads: with 64, half of them idled through its inner loop.
+  const kvWg = hs <= KV_SMALL_WG ? KV_SMALL_WG : BACKWARD_WG;
+  const kvIpt = Math.ceil(hs / kvWg);
+  const kvConsts = `const WG: u32 = ${kvWg}u;\nconst IPT: u32 = ${kvIpt}u;\n`;
   const values = { rows, seq: T, cols: C, heads: NH, head_size: hs, scale: 1 / Math.sqrt(hs) };
   const dots = scratch(ctx, rows * 4);
   ctx.dispatch({
@@ -87,8 +94,8 @@ export function attentionBackward(
     workgroups: ctx.grid1d(rows, 1),
   });
   ctx.dispatch({
-    key: `attentionBackward:keyValue:${ipt}`,
-    code: () => `${consts}${layerRowWgsl}\n${attentionBackwardKeyValueWgsl}`,
+    key: `attentionBackward:keyValue:${kvWg}x${kvIpt}`,
+    code: () => `${kvConsts}${layerRowWgsl}\n${attentionBackwardKeyValueWgsl}`,
     uniforms: layout,
     values,
     buffers: [...reads(D, QKV, A, dots), ...writes(DQKV)],
