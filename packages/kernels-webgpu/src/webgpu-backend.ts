@@ -114,7 +114,7 @@ export class WebGpuBackend implements Backend {
   /**
    * Starts timing every dispatch on the device (`timestamp-query`; the backend must have been created
    * with `profile: true`, see {@link WebGpuInfo.profiling}). Each dispatch then runs in a compute pass
-   * of its own, which costs a little; results are unchanged.
+   * of its own, which slows small dispatches down (time the speed apart); results are unchanged.
    */
   startProfile(): void {
     const profiler = this.#ctx.profiler;
