@@ -3,7 +3,7 @@ import { BindGroupCache, type GroupEntry } from './bind-group-cache.js';
 import { BufferPool } from './buffer-pool.js';
 import { MAP_MODE_READ, SHADER_STAGE_COMPUTE, Usage } from './gpu-flags.js';
 import { KernelProfiler } from './kernel-profiler.js';
-import { type BufferSlice, UniformArena } from './uniform-arena.js';
+import { type BufferSlice, bindingBytes, UniformArena } from './uniform-arena.js';
 import type { UniformLayout } from './uniforms.js';
 import { asGpu, type WebGpuTensor } from './webgpu-tensor.js';
 import { codecWgsl, commonWgsl } from './wgsl.generated.js';
@@ -66,7 +66,8 @@ const DISPATCHES_PER_SUBMIT = 64;
 
 /**
  * Everything the op files share: the device, the command encoder that records enqueued work, the
- * pipeline cache, the tensor buffer pool and the small transient buffers (uniforms, scale vectors).
+ * pipeline and bind group caches, the tensor buffer pool, the arenas of per-dispatch data (uniforms,
+ * scale vectors) and the buffers that live until the next submit.
  * Ops call {@link dispatch}; `read` and `synchronize` submit and wait.
  */
 export class GpuContext {
@@ -212,12 +213,8 @@ export class GpuContext {
   #slice(data: ArrayBuffer): BufferSlice {
     const slice = this.#arena.slice(data);
     if (slice !== undefined) return slice;
-    const size = Math.max(16, Math.ceil(data.byteLength / 4) * 4);
-    return {
-      buffer: this.transientBuffer(data, Usage.UNIFORM | Usage.STORAGE | Usage.COPY_DST),
-      offset: 0,
-      size,
-    };
+    const buffer = this.transientBuffer(data, Usage.UNIFORM | Usage.STORAGE | Usage.COPY_DST);
+    return { buffer, offset: 0, size: buffer.size };
   }
 
   /**
@@ -233,8 +230,11 @@ export class GpuContext {
 
   /** A buffer that lives until the next submit, created holding `data`. */
   transientBuffer(data: ArrayBuffer, usage: number): GPUBuffer {
-    const size = Math.max(16, Math.ceil(data.byteLength / 4) * 4);
-    const buffer = this.device.createBuffer({ size, usage, mappedAtCreation: true });
+    const buffer = this.device.createBuffer({
+      size: bindingBytes(data.byteLength),
+      usage,
+      mappedAtCreation: true,
+    });
     new Uint8Array(buffer.getMappedRange()).set(new Uint8Array(data));
     buffer.unmap();
     this.#transient.push(buffer);

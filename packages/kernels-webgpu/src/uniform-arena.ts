@@ -13,7 +13,12 @@ export interface BufferSlice {
  * in one. Data larger than {@link ARENA_SLICE_MAX} gets a buffer of its own.
  */
 const ARENA_BYTES = 64 * 1024;
-export const ARENA_SLICE_MAX = 4096;
+const ARENA_SLICE_MAX = 4096;
+
+/** The bytes a buffer or slice for `byteLength` bytes of data takes: whole 4-byte words, at least 16. */
+export function bindingBytes(byteLength: number): number {
+  return Math.max(16, Math.ceil(byteLength / 4) * 4);
+}
 
 interface Arena {
   readonly buffer: GPUBuffer;
@@ -49,7 +54,7 @@ export class UniformArena {
 
   /** `data` in this batch's arena; undefined when it is larger than {@link ARENA_SLICE_MAX}. */
   slice(data: ArrayBuffer): BufferSlice | undefined {
-    const size = Math.max(16, Math.ceil(data.byteLength / 4) * 4);
+    const size = bindingBytes(data.byteLength);
     if (size > ARENA_SLICE_MAX) return undefined;
     const set = this.#sets[this.#parity];
     let arena = set[this.#index] ?? this.#add(set);
