@@ -63,10 +63,6 @@ export class KernelProfiler {
     });
   }
 
-  get active(): boolean {
-    return this.#active;
-  }
-
   /** Starts a profile: totals from earlier profiles are dropped. */
   start(): void {
     if (this.#active) throw new Error('profile: already started (stopProfile ends it)');

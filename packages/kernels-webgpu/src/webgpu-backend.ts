@@ -14,7 +14,7 @@ import {
 } from '@fp8lm/tensor-interface';
 import { GpuContext } from './context.js';
 import { checkF16Decoders } from './f16-check.js';
-import type { KernelProfile } from './kernel-profiler.js';
+import type { KernelProfile, KernelProfiler } from './kernel-profiler.js';
 import { accumulateChunk } from './ops/accumulate-chunk.js';
 import { adamwApply, adamwStats } from './ops/adamw.js';
 import { amax } from './ops/amax.js';
@@ -53,7 +53,8 @@ export interface WebGpuInfo {
   readonly shaderF16Status: string;
   /**
    * `'available'` when {@link WebGpuBackend.startProfile} can time the kernels, or why not: `'not
-   * requested'` (no `profile: true` option), `'not supported by the adapter'` (no `timestamp-query`).
+   * requested'` (no `profile: true` option), `'not supported by the adapter'` (no `timestamp-query`), or,
+   * for a `device` passed in, that it was created without `timestamp-query`.
    */
   readonly profiling: string;
 }
@@ -117,10 +118,7 @@ export class WebGpuBackend implements Backend {
    * of its own, which slows small dispatches down (time the speed apart); results are unchanged.
    */
   startProfile(): void {
-    const profiler = this.#ctx.profiler;
-    if (profiler === null) {
-      throw new Error(`profile: kernel timing is unavailable on this backend (${this.info.profiling})`);
-    }
+    const profiler = this.#profiler();
     this.#ctx.flush(); // work recorded before the start is not timed
     profiler.start();
   }
@@ -130,14 +128,17 @@ export class WebGpuBackend implements Backend {
    * synchronous callback) and resolves, once the timed work has run, to the GPU time per pipeline key
    * since {@link startProfile}, most first.
    */
-  stopProfile(): Promise<KernelProfile> {
+  async stopProfile(): Promise<KernelProfile> {
+    // Everything up to the profiler's first await runs at the call: the profile ends here.
+    return this.#profiler().stop(() => this.#ctx.flush());
+  }
+
+  #profiler(): KernelProfiler {
     const profiler = this.#ctx.profiler;
     if (profiler === null) {
-      return Promise.reject(
-        new Error(`profile: kernel timing is unavailable on this backend (${this.info.profiling})`),
-      );
+      throw new Error(`profile: kernel timing is unavailable on this backend (${this.info.profiling})`);
     }
-    return profiler.stop(() => this.#ctx.flush());
+    return profiler;
   }
 
   // Format ops
@@ -274,12 +275,9 @@ export async function createWebGpuBackend(
   options: WebGpuBackendOptions = {},
 ): Promise<WebGpuBackend | BackendUnavailable> {
   if (options.device !== undefined) {
-    return open(
-      options.device,
-      'user-supplied device',
-      options.shaderF16 !== false,
-      options.profile === true,
-    );
+    const noProfile =
+      options.profile === true ? 'the device was created without timestamp-query' : 'not requested';
+    return open(options.device, 'user-supplied device', options.shaderF16 !== false, noProfile);
   }
   const gpu = options.gpu ?? (globalThis as { navigator?: { gpu?: GPU } }).navigator?.gpu;
   if (gpu === undefined)
@@ -318,7 +316,8 @@ export async function createWebGpuBackend(
   const info = adapter.info;
   const name = [info.vendor, info.architecture, info.description].filter((s) => s !== '').join(' / ');
   const adapterName = name === '' ? 'unknown adapter' : name;
-  return open(device, adapterName, options.shaderF16 !== false, options.profile === true, [gpu, adapter]);
+  const noProfile = options.profile === true ? 'not supported by the adapter' : 'not requested';
+  return open(device, adapterName, options.shaderF16 !== false, noProfile, [gpu, adapter]);
 }
 
 /** The backend on `device`, with the f16 paths on where asked for, available and exact on the device. */
@@ -326,7 +325,8 @@ async function open(
   device: GPUDevice,
   adapter: string,
   wantF16: boolean,
-  wantProfile: boolean,
+  /** What `info.profiling` says when the device has no `timestamp-query`. */
+  noProfile: string,
   origin?: unknown,
 ): Promise<WebGpuBackend> {
   const ctx = new GpuContext(device);
@@ -336,8 +336,7 @@ async function open(
       ? 'not supported by the adapter'
       : ((await checkF16Decoders(ctx)) ?? 'used');
   ctx.shaderF16 = status === 'used';
-  const profiling =
-    ctx.profiler !== null ? 'available' : wantProfile ? 'not supported by the adapter' : 'not requested';
+  const profiling = ctx.profiler !== null ? 'available' : noProfile;
   const info = { adapter, shaderF16: ctx.shaderF16, shaderF16Status: status, profiling };
   return new WebGpuBackend(ctx, info, origin);
 }
